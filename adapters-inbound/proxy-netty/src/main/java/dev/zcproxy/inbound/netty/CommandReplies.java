@@ -1,0 +1,15 @@
+package dev.zcproxy.inbound.netty;
+
+import java.net.InetSocketAddress;
+
+/**
+ * How BIND and UDP ASSOCIATE report back to the client, in whichever SOCKS version it spoke. BIND
+ * calls {@link #success} twice (listening address, then the peer that connected); UDP ASSOCIATE
+ * once (the relay's address). After {@link #failure} the control connection is closed.
+ */
+interface CommandReplies {
+
+  void success(InetSocketAddress address);
+
+  void failure(ProxyRefusal.Kind kind);
+}

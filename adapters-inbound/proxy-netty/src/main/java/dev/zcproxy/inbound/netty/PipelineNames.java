@@ -1,0 +1,18 @@
+package dev.zcproxy.inbound.netty;
+
+/** Every handler name in one place, so handlers can find, replace and remove each other. */
+final class PipelineNames {
+  static final String CONNECTION_GUARD = "connection-guard";
+  static final String HANDSHAKE_TIMEOUT = "handshake-timeout";
+  static final String PROTOCOL_DETECTOR = "protocol-detector";
+  static final String SOCKS4_DECODER = "socks4-request-decoder";
+  static final String SOCKS4_HANDLER = "socks4-handler";
+  static final String SOCKS5_INITIAL_DECODER = "socks5-initial-decoder";
+  static final String SOCKS5_HANDLER = "socks5-handler";
+  static final String IDLE_TIMEOUT = "idle-timeout";
+  static final String RELAY = "relay";
+  static final String UDP_RELAY = "udp-relay";
+  static final String BIND_ACCEPTOR = "bind-acceptor";
+
+  private PipelineNames() {}
+}

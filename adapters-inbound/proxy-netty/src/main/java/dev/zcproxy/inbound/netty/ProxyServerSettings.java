@@ -1,0 +1,74 @@
+package dev.zcproxy.inbound.netty;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the front end needs to know, already validated by the app's config loader.
+ *
+ * @param listen the TCP address (and, for later issues, the UDP port) to serve
+ * @param relay which relay carries established tunnels
+ * @param handshakeTimeout from accept until the tunnel is established (or BIND's first reply)
+ * @param idleTimeout a tunnel or UDP association with no traffic either way is closed
+ * @param connectTimeout for the upstream TCP connect
+ * @param bindAcceptTimeout how long a BIND waits for the inbound connection
+ * @param maxHandshakeBytes a client that sends more than this before its tunnel is up is refused
+ * @param maxConnections the whole proxy, 0 = unlimited
+ * @param maxConnectionsPerSource per client IP address, 0 = unlimited
+ * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
+ */
+public record ProxyServerSettings(
+    InetSocketAddress listen,
+    RelayMode relay,
+    Duration handshakeTimeout,
+    Duration idleTimeout,
+    Duration connectTimeout,
+    Duration bindAcceptTimeout,
+    int maxHandshakeBytes,
+    int maxConnections,
+    int maxConnectionsPerSource,
+    int maxConnectionsPerUser) {
+
+  public enum RelayMode {
+    AUTO,
+    SPLICE,
+    COPY
+  }
+
+  public ProxyServerSettings {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(relay, "relay");
+    requirePositive(handshakeTimeout, "handshakeTimeout");
+    requirePositive(idleTimeout, "idleTimeout");
+    requirePositive(connectTimeout, "connectTimeout");
+    requirePositive(bindAcceptTimeout, "bindAcceptTimeout");
+    if (maxHandshakeBytes < 64) {
+      throw new IllegalArgumentException("maxHandshakeBytes must be at least 64");
+    }
+    if (maxConnections < 0 || maxConnectionsPerSource < 0 || maxConnectionsPerUser < 0) {
+      throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
+    }
+  }
+
+  /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */
+  public static ProxyServerSettings defaults(InetSocketAddress listen) {
+    return new ProxyServerSettings(
+        listen,
+        RelayMode.AUTO,
+        Duration.ofSeconds(10),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(60),
+        4096,
+        0,
+        0,
+        0);
+  }
+
+  private static void requirePositive(Duration duration, String name) {
+    if (duration == null || duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration");
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.channel.Channel;
+
+/**
+ * Moves bytes both ways between two established channels until both directions are done, with
+ * back-pressure and half-close. Both channels must have {@code AUTO_READ} off and no protocol
+ * handlers left; the relay installs its own and closes both when the tunnel ends.
+ */
+interface Relay {
+
+  /**
+   * @param protocol a metrics label such as {@code socks5}
+   */
+  void start(Channel client, Channel upstream, String protocol);
+}

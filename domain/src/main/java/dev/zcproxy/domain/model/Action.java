@@ -1,0 +1,7 @@
+package dev.zcproxy.domain.model;
+
+/** What a matching rule does with a connection. */
+public enum Action {
+  ALLOW,
+  DENY
+}
