@@ -1,7 +1,10 @@
 package dev.zcproxy.domain.model;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Where a rule lets a client go. Parsed from the policy's strings:
@@ -50,9 +53,24 @@ public sealed interface DestinationPattern {
     }
   }
 
-  /** An address block; {@code prefixLength} is within the address family's bit length. */
+  /**
+   * An address block; {@code prefixLength} is within the address family's bit length. An
+   * IPv4-mapped IPv6 block ({@code ::ffff:a.b.c.d/96+}) is held as the IPv4 block it embeds,
+   * because the JDK and the policy engine treat a mapped address as the IPv4 address.
+   */
   record Cidr(InetAddress network, int prefixLength) implements DestinationPattern {
     public Cidr {
+      Objects.requireNonNull(network, "network");
+      byte[] address = network.getAddress();
+      if (HostNames.isIpv4Mapped(address)) {
+        if (prefixLength < 96 || prefixLength > 128) {
+          throw new IllegalArgumentException(
+              "an IPv4-mapped block needs a prefix length of 96-128 (or write the IPv4 block), got "
+                  + prefixLength);
+        }
+        network = HostNames.byAddress(Arrays.copyOfRange(address, 12, 16));
+        prefixLength -= 96;
+      }
       int bits = network.getAddress().length * 8;
       if (prefixLength < 0 || prefixLength > bits) {
         throw new IllegalArgumentException(
@@ -82,8 +100,19 @@ public sealed interface DestinationPattern {
     String addressPart = slash < 0 ? value : value.substring(0, slash);
     InetAddress literal = HostNames.parseLiteral(addressPart);
     if (literal != null) {
-      int bits = literal.getAddress().length * 8;
+      // Written as IPv6 but parsed to IPv4: the JDK unwraps ::ffff:a.b.c.d, so the prefix counts
+      // 128 bits and the IPv4 block is what is left after the 96-bit mapping prefix.
+      boolean writtenAsIpv6 = addressPart.indexOf(':') >= 0;
+      int bits = writtenAsIpv6 ? 128 : 32;
       int prefix = slash < 0 ? bits : HostNames.parsePrefix(value.substring(slash + 1), text);
+      if (writtenAsIpv6 && literal instanceof Inet4Address) {
+        if (prefix < 96 || prefix > 128) {
+          throw new IllegalArgumentException(
+              "an IPv4-mapped block needs a prefix length of 96-128 (or write the IPv4 block): "
+                  + text);
+        }
+        return new Cidr(literal, prefix - 96);
+      }
       return new Cidr(literal, prefix);
     }
     if (slash >= 0) {

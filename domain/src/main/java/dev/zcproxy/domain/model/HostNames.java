@@ -77,6 +77,22 @@ public final class HostNames {
     return Integer.parseInt(prefix);
   }
 
+  /**
+   * True for the 16 bytes of an IPv4-mapped IPv6 address, {@code ::ffff:a.b.c.d}. The JDK usually
+   * turns those into an {@code Inet4Address}, but {@code Inet6Address.getByAddress} keeps them.
+   */
+  public static boolean isIpv4Mapped(byte[] address) {
+    if (address.length != 16) {
+      return false;
+    }
+    for (int i = 0; i < 10; i++) {
+      if (address[i] != 0) {
+        return false;
+      }
+    }
+    return address[10] == (byte) 0xff && address[11] == (byte) 0xff;
+  }
+
   /** Zeroes the host bits of {@code address} beyond {@code prefixLength}. */
   static InetAddress maskTo(InetAddress address, int prefixLength) {
     byte[] bytes = address.getAddress();
