@@ -1,8 +1,95 @@
 package dev.zcproxy.bench;
 
-/** Load generator for the bench scripts. */
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The load generator behind {@code bench/socks-bench.sh}: measures one path (direct, or through a
+ * SOCKS5 proxy) on loopback, and prints one line of {@code key=value} pairs for the script to read.
+ * It starts its own far end (a sink, or a request/response server) in the same JVM, so a run needs
+ * nothing but the proxy under test.
+ *
+ * <p>Exit status: 0 measured, 1 the run failed (the proxy refused, stalled or dropped connections),
+ * 2 bad command line.
+ */
 public final class LoadGenerator {
+
+  /** Beyond the planned duration, how long a stalled run may hang before it is killed. */
+  private static final Duration WATCHDOG_GRACE = Duration.ofSeconds(60);
+
   private LoadGenerator() {}
 
-  public static void main(String[] args) {}
+  public static void main(String[] args) {
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.print(BenchOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    startWatchdog(options.warmup().plus(options.duration()).plus(WATCHDOG_GRACE));
+    try {
+      System.out.println(run(options));
+      System.exit(0);
+    } catch (IOException e) {
+      System.err.println(
+          "run failed: " + e + (e.getCause() == null ? "" : ", cause: " + e.getCause()));
+      System.exit(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.exit(1);
+    }
+  }
+
+  private static String run(BenchOptions options) throws IOException, InterruptedException {
+    Connector connector = new Connector(options.socks(), options.credentials());
+    return switch (options.mode()) {
+      case THROUGHPUT ->
+          ThroughputRun.run(connector, options.warmup(), options.duration()).report();
+      case CPS ->
+          ConnectionRateRun.run(connector, options.threads(), options.warmup(), options.duration())
+              .report();
+      case FREE_PORTS -> freePorts(options.count());
+    };
+  }
+
+  /** All held open at once, so the ports are distinct; closed before they are printed. */
+  private static String freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      List<String> ports = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports.add(Integer.toString(socket.getLocalPort()));
+      }
+      return String.join(" ", ports);
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  private static void startWatchdog(Duration limit) {
+    Thread.ofPlatform()
+        .daemon()
+        .name("watchdog")
+        .start(
+            () -> {
+              try {
+                Thread.sleep(limit);
+                System.err.println("run failed: still running after " + limit);
+                Runtime.getRuntime().halt(1);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+  }
 }

@@ -5,7 +5,8 @@ import io.netty.channel.Channel;
 /**
  * Moves bytes both ways between two established channels until both directions are done, with
  * back-pressure and half-close. Both channels must have {@code AUTO_READ} off and no protocol
- * handlers left; the relay installs its own and closes both when the tunnel ends.
+ * handlers left, and share one event loop; the relay installs its own handlers and closes both when
+ * the tunnel ends.
  */
 interface Relay {
 

@@ -1,0 +1,122 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First in every client pipeline until the tunnel is up. It bounds the handshake in time (from
+ * accept) and in size (every byte read before the tunnel is up, early data included). When either
+ * bound is passed it sends the reply the {@link HandshakeStage} says is due, if any, and closes. It
+ * is also where transport errors during the handshake end up (a reset client is not worth a
+ * warning).
+ */
+final class HandshakeGuard extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(HandshakeGuard.class);
+
+  static final String TIMEOUT = "handshake_timeout";
+  static final String TOO_LARGE = "handshake_too_large";
+
+  private final ProxyServerSettings settings;
+  private final ProxyMetrics metrics;
+  private final long acceptedAtNanos = System.nanoTime();
+  private ScheduledFuture<?> timer;
+  private long bytesRead;
+  private boolean tripped;
+
+  HandshakeGuard(ProxyServerSettings settings, ProxyMetrics metrics) {
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    long remaining = settings.handshakeTimeout().toNanos() - (System.nanoTime() - acceptedAtNanos);
+    timer =
+        ctx.executor()
+            .schedule(() -> trip(ctx, TIMEOUT), Math.max(0, remaining), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    timer.cancel(false);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tripped) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof ByteBuf data) {
+      bytesRead += data.readableBytes();
+      if (bytesRead > settings.maxHandshakeBytes()) {
+        data.release();
+        trip(ctx, TOO_LARGE);
+        return;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      log.debug("{}: closed during the handshake: {}", ctx.channel(), cause.toString());
+    } else {
+      log.warn("{}: unexpected error during the handshake", ctx.channel(), cause);
+    }
+    ctx.close();
+  }
+
+  /**
+   * Whether a command may still answer this client: the channel is open and the guard has not
+   * already refused it (its failure reply may still be on the way out when a connect completes).
+   */
+  static boolean stillOpen(Channel client) {
+    HandshakeGuard guard = client.pipeline().get(HandshakeGuard.class);
+    return client.isActive() && (guard == null || !guard.tripped);
+  }
+
+  /** The tunnel (or a command) took over: record how long it took and step aside. */
+  void complete(String protocol) {
+    metrics.handshakeCompleted(protocol, System.nanoTime() - acceptedAtNanos);
+    timer.cancel(false);
+  }
+
+  private void trip(ChannelHandlerContext ctx, String reason) {
+    if (tripped || !ctx.channel().isActive()) {
+      return;
+    }
+    tripped = true;
+    HandshakeStage stage = findStage(ctx);
+    String protocol = stage == null ? ProtocolDetector.UNKNOWN : stage.protocol();
+    metrics.connectionRejected(protocol, reason);
+    log.debug("{}: {} refused: {}", ctx.channel(), protocol, reason);
+    ByteBuf reply = stage == null ? null : stage.abort(ctx.alloc());
+    if (reply == null) {
+      ctx.close();
+    } else {
+      ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private static HandshakeStage findStage(ChannelHandlerContext ctx) {
+    for (Map.Entry<String, ChannelHandler> entry : ctx.pipeline()) {
+      if (entry.getValue() instanceof HandshakeStage stage) {
+        return stage;
+      }
+    }
+    return null;
+  }
+}

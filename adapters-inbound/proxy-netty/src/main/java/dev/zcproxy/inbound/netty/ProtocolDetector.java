@@ -1,0 +1,83 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks at the first byte a client sends and installs that protocol's handlers behind itself, then
+ * steps out of the way (sniff and replace). {@code 0x04} is SOCKS4/4a, {@code 0x05} is SOCKS5.
+ * Anything else is closed without a word: HTTP and TLS on this port come later, and until then an
+ * HTTP client gets no answer rather than a wrong one.
+ */
+@Sharable
+final class ProtocolDetector extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProtocolDetector.class);
+
+  /** The protocol label of a connection before (or without) detection. */
+  static final String UNKNOWN = "unknown";
+
+  static final int SOCKS4_VERSION = 0x04;
+  static final int SOCKS5_VERSION = 0x05;
+
+  private final ProxyContext context;
+
+  ProtocolDetector(ProxyContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read(); // AUTO_READ is off from accept on: every read is asked for
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf data)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (!data.isReadable()) {
+      data.release();
+      ctx.read();
+      return;
+    }
+    int first = data.getUnsignedByte(data.readerIndex());
+    ChannelPipeline pipeline = ctx.pipeline();
+    String self = ctx.name();
+    switch (first) {
+      case SOCKS4_VERSION -> {
+        context.metrics().connectionAccepted(Socks4Handler.PROTOCOL);
+        pipeline.addAfter(self, PipelineNames.SOCKS4_DECODER, new Socks4RequestDecoder());
+        pipeline.addAfter(
+            PipelineNames.SOCKS4_DECODER, PipelineNames.SOCKS4_HANDLER, new Socks4Handler(context));
+      }
+      case SOCKS5_VERSION -> {
+        context.metrics().connectionAccepted(Socks5Handler.PROTOCOL);
+        pipeline.addAfter(self, PipelineNames.SOCKS5_INITIAL_DECODER, new Socks5GreetingDecoder());
+        pipeline.addAfter(
+            PipelineNames.SOCKS5_INITIAL_DECODER,
+            PipelineNames.SOCKS5_HANDLER,
+            new Socks5Handler(context));
+      }
+      default -> {
+        data.release();
+        context.metrics().connectionRejected(UNKNOWN, "unknown_protocol");
+        log.debug("{}: unknown protocol (first byte 0x{}), closing", ctx.channel(), hex(first));
+        ctx.close();
+        return;
+      }
+    }
+    pipeline.remove(self);
+    ctx.fireChannelRead(data); // still linked to the handler that now follows
+  }
+
+  private static String hex(int value) {
+    return Integer.toHexString(0x100 | value).substring(1);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every accepted connection starts here: the accept-time limits (overall and per source address),
+ * then the handshake guard and the protocol detector.
+ */
+final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+  private static final Logger log = LoggerFactory.getLogger(ProxyChannelInitializer.class);
+
+  private final ProxyContext context;
+  private final ConnectionTracker tracker;
+  private final ChannelGroup clients;
+  private final ProtocolDetector detector;
+
+  /**
+   * @param clients every live client channel, for graceful shutdown
+   */
+  ProxyChannelInitializer(ProxyContext context, ConnectionTracker tracker, ChannelGroup clients) {
+    this.context = context;
+    this.tracker = tracker;
+    this.clients = clients;
+    this.detector = new ProtocolDetector(context);
+  }
+
+  @Override
+  protected void initChannel(Channel channel) {
+    ConnectionTracker.Admission admission = tracker.admit(channel);
+    if (admission != ConnectionTracker.Admission.ADMITTED) {
+      context.metrics().connectionRejected(ProtocolDetector.UNKNOWN, admission.reason());
+      log.debug("{}: refused at accept: {}", channel, admission.reason());
+      channel.close();
+      return;
+    }
+    clients.add(channel);
+    channel
+        .pipeline()
+        .addLast(
+            PipelineNames.HANDSHAKE_TIMEOUT,
+            new HandshakeGuard(context.settings(), context.metrics()))
+        .addLast(PipelineNames.PROTOCOL_DETECTOR, detector);
+  }
+}

@@ -1,0 +1,204 @@
+package dev.zcproxy.inbound.netty;
+
+import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
+import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's single TCP port: every client connection is accepted here, its protocol detected from
+ * the first byte, its handshake run, and its tunnel relayed. Built from the validated settings and
+ * the two domain use cases; owns its threads, which exist only between {@link #start()} and {@link
+ * #shutdown(Duration)}.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+
+  private enum State {
+    NEW,
+    RUNNING,
+    STOPPED
+  }
+
+  private final ProxyServerSettings settings;
+  private final AuthenticateClientUseCase authentication;
+  private final AuthorizeConnectionUseCase authorization;
+  private final MeterRegistry registry;
+  private final boolean preferNativeTransport;
+
+  private State state = State.NEW;
+  private Transport transport;
+  private EventLoopGroup acceptor;
+  private MicrometerProxyMetrics metrics;
+  private DnsDestinationGate gate;
+  private volatile CopyRelay relay;
+  private ChannelGroup clients;
+  private Channel listener;
+
+  public ProxyServer(
+      ProxyServerSettings settings,
+      AuthenticateClientUseCase authentication,
+      AuthorizeConnectionUseCase authorization,
+      MeterRegistry registry) {
+    this(settings, authentication, authorization, registry, true);
+  }
+
+  /**
+   * @param preferNativeTransport false forces NIO even where epoll is available
+   */
+  ProxyServer(
+      ProxyServerSettings settings,
+      AuthenticateClientUseCase authentication,
+      AuthorizeConnectionUseCase authorization,
+      MeterRegistry registry,
+      boolean preferNativeTransport) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.authentication = Objects.requireNonNull(authentication, "authentication");
+    this.authorization = Objects.requireNonNull(authorization, "authorization");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.preferNativeTransport = preferNativeTransport;
+    if (settings.relay() == ProxyServerSettings.RelayMode.SPLICE) {
+      throw new IllegalArgumentException("relay: splice is not available yet; use auto or copy");
+    }
+  }
+
+  /**
+   * Binds the listening socket and starts serving.
+   *
+   * @return the bound address (with the actual port when the settings asked for port 0)
+   * @throws IllegalStateException if the address cannot be bound, naming it, or if already started
+   */
+  public synchronized InetSocketAddress start() {
+    if (state != State.NEW) {
+      throw new IllegalStateException("the proxy server was already started");
+    }
+    state = State.RUNNING;
+    transport = Transports.create(preferNativeTransport, 0);
+    acceptor = Transports.newGroup(transport, 1, "zcproxy-accept");
+    metrics = new MicrometerProxyMetrics(registry);
+    gate = new DnsDestinationGate(transport, authorization, settings.connectTimeout());
+    relay = new CopyRelay(settings.idleTimeout(), metrics);
+    ConnectionTracker tracker = ConnectionTracker.of(settings);
+    ProxyContext context =
+        new ProxyContext(
+            settings,
+            transport,
+            authentication,
+            authorization,
+            gate,
+            new NettyOutboundConnector(transport, settings.connectTimeout()),
+            relay,
+            tracker,
+            metrics);
+    clients = new DefaultChannelGroup("zcproxy-clients", GlobalEventExecutor.INSTANCE);
+
+    ChannelFuture bound =
+        new ServerBootstrap()
+            .group(acceptor, transport.workers())
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ProxyChannelInitializer(context, tracker, clients))
+            .bind(settings.listen())
+            .awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      Throwable cause = bound.cause();
+      releaseResources();
+      state = State.STOPPED;
+      throw new IllegalStateException(
+          "cannot listen on " + hostAndPort(settings.listen()) + ": " + cause.getMessage(), cause);
+    }
+    listener = bound.channel();
+    InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+    logStart(address);
+    return address;
+  }
+
+  /**
+   * Stops gracefully: closes the listening socket at once, lets established tunnels and running
+   * handshakes finish until {@code drain} has passed, then closes whatever is left. Returns when
+   * every connection and thread is gone. Calling it again, or before {@link #start()}, does
+   * nothing.
+   */
+  public synchronized void shutdown(Duration drain) {
+    Objects.requireNonNull(drain, "drain");
+    if (state != State.RUNNING) {
+      state = State.STOPPED;
+      return;
+    }
+    state = State.STOPPED;
+    listener.close().awaitUninterruptibly();
+    int open = clients.size();
+    if (open > 0 && drain.isPositive()) {
+      log.info("stopping: waiting up to {} for {} connections to finish", drain, open);
+      if (!clients.newCloseFuture().awaitUninterruptibly(drain.toMillis())) {
+        log.info("stopping: closing {} connections still open", clients.size());
+      }
+    }
+    clients.close().awaitUninterruptibly();
+    releaseResources();
+    log.info("stopped");
+  }
+
+  /** Same as {@code shutdown(Duration.ZERO)}: every connection is closed at once. */
+  @Override
+  public void close() {
+    shutdown(Duration.ZERO);
+  }
+
+  /** Tunnels currently relaying (CONNECT and BIND). */
+  public int activeTunnels() {
+    CopyRelay current = relay;
+    return current == null ? 0 : current.activeTunnels();
+  }
+
+  private void releaseResources() {
+    // The resolvers' sockets live on the worker loops: close them while the loops still run.
+    gate.close();
+    long timeout = LOOP_SHUTDOWN_TIMEOUT.toMillis();
+    acceptor.shutdownGracefully(0, timeout, TimeUnit.MILLISECONDS);
+    transport.workers().shutdownGracefully(0, timeout, TimeUnit.MILLISECONDS);
+    acceptor.terminationFuture().awaitUninterruptibly();
+    transport.workers().terminationFuture().awaitUninterruptibly();
+    metrics.close();
+  }
+
+  private void logStart(InetSocketAddress address) {
+    Throwable noEpoll = Transports.epollUnavailabilityCause();
+    if (Transports.NIO.equals(transport.name()) && preferNativeTransport && noEpoll != null) {
+      log.info("epoll is not available ({}); using NIO", noEpoll.toString());
+    }
+    switch (settings.relay()) {
+      case AUTO ->
+          log.info("relay: auto chose copy (the splice relay is not available yet in this build)");
+      case COPY -> log.info("relay: copy, as configured");
+      case SPLICE -> throw new IllegalStateException("refused in the constructor");
+    }
+    log.info("listening on {} ({} transport)", hostAndPort(address), transport.name());
+  }
+
+  private static String hostAndPort(InetSocketAddress address) {
+    String host =
+        address.getAddress() != null
+            ? address.getAddress().getHostAddress()
+            : address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+}

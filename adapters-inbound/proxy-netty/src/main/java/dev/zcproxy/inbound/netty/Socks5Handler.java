@@ -1,0 +1,235 @@
+package dev.zcproxy.inbound.netty;
+
+import dev.zcproxy.domain.auth.AuthResult;
+import dev.zcproxy.domain.auth.Credentials;
+import dev.zcproxy.domain.auth.Principal;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SOCKS5 conversation (RFC 1928, RFC 1929), one state per message the client owes us. Each
+ * phase has its own decoder, and this handler swaps them as the conversation moves on.
+ *
+ * <ul>
+ *   <li>Method selection: username/password (0x02) whenever the client offers it, so a client that
+ *       can log in always does; no authentication (0x00) only if the client offers nothing else and
+ *       the policy admits anonymous clients; otherwise 0xFF and close.
+ *   <li>RFC 1929: success is 0x01 0x00; failure (including throttling) is 0x01 0x01, then close.
+ *   <li>The request: CONNECT is served by {@link ConnectCommand}; BIND and UDP ASSOCIATE are handed
+ *       to {@link BindCommand} and {@link UdpAssociation} after the handshake handlers are gone.
+ * </ul>
+ */
+final class Socks5Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
+  private static final Logger log = LoggerFactory.getLogger(Socks5Handler.class);
+
+  static final String PROTOCOL = "socks5";
+
+  enum State {
+    AWAIT_GREETING,
+    AWAIT_PASSWORD,
+    AWAIT_REQUEST,
+    COMMAND,
+    DONE
+  }
+
+  private final ProxyContext context;
+  private final EarlyData earlyData = new EarlyData();
+  private State state = State.AWAIT_GREETING;
+  private Principal principal;
+
+  Socks5Handler(ProxyContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public String protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    switch (msg) {
+      case Socks5Greeting greeting when state == State.AWAIT_GREETING -> onGreeting(ctx, greeting);
+      case Socks5PasswordRequest login when state == State.AWAIT_PASSWORD -> onLogin(ctx, login);
+      case Socks5CommandRequest request when state == State.AWAIT_REQUEST ->
+          onRequest(ctx, request);
+      case MalformedRequest malformed -> onMalformed(ctx, malformed);
+      case ByteBuf data when state == State.COMMAND -> earlyData.append(ctx.alloc(), data);
+      default -> {
+        ReferenceCountUtil.release(msg);
+        if (state != State.DONE) {
+          log.debug("{}: unexpected {} in state {}, closing", ctx.channel(), msg, state);
+          state = State.DONE;
+          ctx.close();
+        }
+      }
+    }
+  }
+
+  private void onGreeting(ChannelHandlerContext ctx, Socks5Greeting greeting) {
+    if (greeting.offers(Socks5Greeting.USERNAME_PASSWORD)) {
+      ctx.writeAndFlush(
+          Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.USERNAME_PASSWORD));
+      nextPhase(
+          ctx,
+          State.AWAIT_PASSWORD,
+          PipelineNames.SOCKS5_INITIAL_DECODER,
+          PipelineNames.SOCKS5_PASSWORD_DECODER,
+          new Socks5PasswordDecoder());
+      return;
+    }
+    if (greeting.offers(Socks5Greeting.NO_AUTHENTICATION)) {
+      principal = ClientAuthentication.anonymous(context, ctx.channel());
+      if (principal != null) {
+        ctx.writeAndFlush(
+            Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.NO_AUTHENTICATION));
+        nextPhase(
+            ctx,
+            State.AWAIT_REQUEST,
+            PipelineNames.SOCKS5_INITIAL_DECODER,
+            PipelineNames.SOCKS5_REQUEST_DECODER,
+            new Socks5RequestDecoder());
+        return;
+      }
+    }
+    state = State.DONE;
+    context.metrics().authenticationFailed(PROTOCOL, "no_acceptable_method");
+    log.debug("{}: no acceptable authentication method in {}", ctx.channel(), greeting);
+    ctx.writeAndFlush(
+            Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.NO_ACCEPTABLE_METHODS))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void onLogin(ChannelHandlerContext ctx, Socks5PasswordRequest login) {
+    AuthResult result =
+        ClientAuthentication.authenticate(
+            context,
+            ctx.channel(),
+            new Credentials.UsernamePassword(login.username(), login.password()));
+    if (result instanceof AuthResult.Authenticated authenticated) {
+      principal = authenticated.principal();
+      ctx.writeAndFlush(Socks5Replies.authResult(ctx.alloc(), Socks5Replies.AUTH_SUCCESS));
+      nextPhase(
+          ctx,
+          State.AWAIT_REQUEST,
+          PipelineNames.SOCKS5_PASSWORD_DECODER,
+          PipelineNames.SOCKS5_REQUEST_DECODER,
+          new Socks5RequestDecoder());
+      return;
+    }
+    String reason = ClientAuthentication.failureLabel(result);
+    context.metrics().authenticationFailed(PROTOCOL, reason);
+    log.debug("{}: login of {} failed: {}", ctx.channel(), login.username(), reason);
+    refuseLogin(ctx);
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
+    state = State.COMMAND;
+    // Bytes behind the request come back to channelRead as early data.
+    ctx.pipeline().remove(PipelineNames.SOCKS5_REQUEST_DECODER);
+    Socks5Replies replies = new Socks5Replies(ctx.channel(), context.metrics());
+    if (!context.limits().admitUser(ctx.channel(), principal)) {
+      state = State.DONE;
+      context.metrics().connectionRejected(PROTOCOL, "user_limit");
+      log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
+      replies.refuse(Socks5Replies.GENERAL_FAILURE);
+      return;
+    }
+    log.debug(
+        "{}: {} {} for {}",
+        ctx.channel(),
+        request.command(),
+        request.destination(),
+        principal.name());
+    switch (request.command()) {
+      case CONNECT ->
+          ConnectCommand.start(
+              ctx.channel(), context, principal, request.destination(), this, replies);
+      case BIND ->
+          SocksCommands.bind(ctx, context, principal, request.destination(), this, replies);
+      case UDP_ASSOCIATE -> {
+        SocksCommands.handOff(ctx, this);
+        UdpAssociation.start(ctx, context, principal, request.destination(), replies);
+      }
+    }
+  }
+
+  private void onMalformed(ChannelHandlerContext ctx, MalformedRequest malformed) {
+    State was = state;
+    state = State.DONE;
+    log.debug("{}: malformed SOCKS5 message: {}", ctx.channel(), malformed.reason());
+    switch (was) {
+      case AWAIT_PASSWORD -> {
+        context.metrics().authenticationFailed(PROTOCOL, "malformed");
+        refuseLogin(ctx);
+      }
+      case AWAIT_REQUEST -> {
+        context.metrics().connectionRejected(PROTOCOL, "malformed_request");
+        new Socks5Replies(ctx.channel(), context.metrics()).refuse(malformed.replyCode());
+      }
+      default -> {
+        context.metrics().connectionRejected(PROTOCOL, "malformed_greeting");
+        ctx.close(); // before method selection there is no failure reply to give
+      }
+    }
+  }
+
+  private void refuseLogin(ChannelHandlerContext ctx) {
+    state = State.DONE;
+    ctx.writeAndFlush(Socks5Replies.authResult(ctx.alloc(), Socks5Replies.AUTH_FAILURE))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Moves to {@code next} and swaps the decoder. The new decoder may at once decode bytes the
+   * client pipelined, re-entering this handler, so the state changes first and a read is asked for
+   * only if the message is still missing.
+   */
+  private void nextPhase(
+      ChannelHandlerContext ctx,
+      State next,
+      String oldDecoder,
+      String newDecoderName,
+      ChannelInboundHandlerAdapter newDecoder) {
+    state = next;
+    ctx.pipeline().replace(oldDecoder, newDecoderName, newDecoder);
+    if (state == next) {
+      ctx.read();
+    }
+  }
+
+  @Override
+  public ByteBuf abort(ByteBufAllocator allocator) {
+    State was = state;
+    state = State.DONE;
+    return switch (was) {
+      case AWAIT_GREETING, DONE -> null;
+      case AWAIT_PASSWORD -> Socks5Replies.authResult(allocator, Socks5Replies.AUTH_FAILURE);
+      case AWAIT_REQUEST, COMMAND ->
+          Socks5Replies.failure(allocator, Socks5Replies.GENERAL_FAILURE);
+    };
+  }
+
+  @Override
+  public ByteBuf takeEarlyData() {
+    return earlyData.take();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    earlyData.release();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.warn("{}: SOCKS5 handshake failed unexpectedly", ctx.channel(), cause);
+    state = State.DONE;
+    ctx.close();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.zcproxy.inbound.netty;
+
+import static dev.zcproxy.inbound.netty.ProxyTestKit.assertClean;
+import static dev.zcproxy.inbound.netty.ProxyTestKit.hex;
+import static dev.zcproxy.inbound.netty.ProxyTestKit.written;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.zcproxy.inbound.netty.ProxyTestKit.ClientChannel;
+import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
+import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ProtocolDetectorTest {
+  private final List<ByteBuf> sent = new ArrayList<>();
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "GET / HTTP/1.1\r\n",
+        "CONNECT example.com:443 HTTP/1.1\r\n",
+        "\u0016\u0003\u0001"
+      })
+  void anything_but_socks_is_closed_without_an_answer(String firstBytes) {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(Delivery.WHOLE.send(client, firstBytes.getBytes(StandardCharsets.ISO_8859_1)));
+
+    assertThat(written(client)).isEmpty();
+    assertThat(client.isOpen()).isFalse();
+    assertThat(
+            proxy.counter(
+                "zcproxy.connections.rejected",
+                "protocol",
+                "unknown",
+                "reason",
+                "unknown_protocol"))
+        .isEqualTo(1);
+    assertClean(client, sent);
+  }
+
+  @Test
+  void an_empty_read_is_skipped() {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+    ByteBuf empty = PooledByteBufAllocator.DEFAULT.buffer(0);
+    sent.add(empty);
+    client.writeInbound(empty);
+
+    sent.addAll(Delivery.WHOLE.send(client, hex("05 01 00")));
+
+    assertThat(written(client)).isEqualTo("0500");
+    assertThat(client.pipeline().get(PipelineNames.PROTOCOL_DETECTOR)).isNull();
+    assertThat(proxy.counter("zcproxy.connections", "protocol", "socks5")).isEqualTo(1);
+    assertClean(client, sent);
+  }
+
+  @Test
+  void a_silent_client_is_closed_at_the_handshake_timeout() {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    ProxyTestKit.passHandshakeTimeout(client);
+
+    assertThat(client.isOpen()).isFalse();
+    assertThat(
+            proxy.counter(
+                "zcproxy.connections.rejected",
+                "protocol",
+                "unknown",
+                "reason",
+                "handshake_timeout"))
+        .isEqualTo(1);
+    assertClean(client, sent);
+  }
+}

@@ -1,0 +1,217 @@
+package dev.zcproxy.app.proxy;
+
+import dev.zcproxy.app.proxy.admin.AdminServer;
+import dev.zcproxy.app.proxy.admin.ProcessMetrics;
+import dev.zcproxy.app.proxy.admin.Readiness;
+import dev.zcproxy.app.proxy.config.ConfigException;
+import dev.zcproxy.app.proxy.config.ConfigKey;
+import dev.zcproxy.app.proxy.config.Durations;
+import dev.zcproxy.app.proxy.config.HostPort;
+import dev.zcproxy.app.proxy.config.ProxyConfig;
+import dev.zcproxy.app.proxy.policy.PolicyFileLoader;
+import dev.zcproxy.app.proxy.policy.PolicyFileWatcher;
+import dev.zcproxy.domain.auth.AuthFailureThrottle;
+import dev.zcproxy.domain.auth.PasswordVerifier;
+import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
+import dev.zcproxy.domain.policy.ActivePolicy;
+import dev.zcproxy.domain.service.AuthenticateClientService;
+import dev.zcproxy.domain.service.AuthorizeConnectionService;
+import dev.zcproxy.inbound.netty.ProxyServer;
+import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy, wired by hand: the policy file and its watcher, the domain services, the Netty
+ * front end, and the admin server. {@link #start} brings them up in an order that keeps {@code
+ * /readyz} honest; {@link #shutdown} takes them down in the reverse order, draining tunnels first.
+ */
+final class ProxyApplication implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyApplication.class);
+
+  private final ProxyConfig config;
+  private final PolicyFileWatcher policy;
+  private final PrometheusMeterRegistry registry;
+  private final Readiness readiness;
+  private final ProxyServer server;
+  private final AdminServer admin;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+  private InetSocketAddress proxyAddress;
+  private InetSocketAddress adminAddress;
+
+  private ProxyApplication(
+      ProxyConfig config,
+      PolicyFileWatcher policy,
+      PrometheusMeterRegistry registry,
+      Readiness readiness,
+      ProxyServer server,
+      AdminServer admin) {
+    this.config = config;
+    this.policy = policy;
+    this.registry = registry;
+    this.readiness = readiness;
+    this.server = server;
+    this.admin = admin;
+  }
+
+  /**
+   * Loads the policy, then starts the admin server, the proxy listener and the policy watch.
+   *
+   * @throws ConfigException when the policy file is bad, or the front end refuses a setting
+   * @throws StartupException when a port cannot be bound or the policy directory watched
+   */
+  static ProxyApplication start(ProxyConfig config, Clock clock)
+      throws ConfigException, StartupException {
+    PolicyFileWatcher policy =
+        PolicyFileWatcher.load(config.policy().file(), new PolicyFileLoader(), clock);
+    var readiness = new Readiness();
+    readiness.policyLoaded();
+    var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ProcessMetrics.bind(registry, policy);
+    ActivePolicy active = policy.activePolicy();
+    var authenticate =
+        new AuthenticateClientService(
+            active,
+            new PasswordVerifier(new Pbkdf2PasswordHasher()),
+            new AuthFailureThrottle(clock));
+    var authorize = new AuthorizeConnectionService(active);
+    ProxyServer server;
+    try {
+      server = new ProxyServer(config.serverSettings(), authenticate, authorize, registry);
+    } catch (IllegalArgumentException refused) {
+      registry.close();
+      throw relayRefused(config, refused);
+    }
+    AdminServer admin =
+        config.admin().map(a -> new AdminServer(a.listen(), registry, readiness)).orElse(null);
+    var application = new ProxyApplication(config, policy, registry, readiness, server, admin);
+    try {
+      application.bind();
+    } catch (ConfigException | StartupException | RuntimeException failed) {
+      application.closeQuietly();
+      throw failed;
+    }
+    return application;
+  }
+
+  private void bind() throws ConfigException, StartupException {
+    if (admin != null) {
+      InetSocketAddress wanted = config.admin().orElseThrow().listen();
+      try {
+        adminAddress = admin.start();
+      } catch (IOException bindFailed) {
+        throw new StartupException(
+            "cannot serve the admin endpoint on " + HostPort.format(wanted) + ": " + bindFailed,
+            bindFailed);
+      }
+    }
+    try {
+      proxyAddress = server.start();
+    } catch (IllegalArgumentException refused) {
+      throw relayRefused(config, refused);
+    } catch (IllegalStateException bindFailed) {
+      // The front end's message already reads "cannot listen on <address>: <reason>".
+      throw new StartupException(bindFailed.getMessage(), bindFailed);
+    }
+    readiness.listenerBound();
+    try {
+      policy.start();
+    } catch (IOException watchFailed) {
+      throw new StartupException(
+          "cannot watch " + policy.file().getParent() + " for policy changes: " + watchFailed,
+          watchFailed);
+    }
+    LOG.info(
+        "zcproxy listening on {} (tcp), admin on {}, relay {}, policy revision {} from {}",
+        HostPort.format(proxyAddress),
+        adminAddress == null ? "(disabled)" : HostPort.format(adminAddress),
+        config.relay().name().toLowerCase(Locale.ROOT),
+        policy.revision(),
+        policy.file());
+  }
+
+  /**
+   * The front end refuses a relay it cannot provide ({@code splice}, for now): that is the
+   * operator's {@code relay} key. Any other refusal of settings the loader validated is a bug, and
+   * propagates as one.
+   */
+  private static ConfigException relayRefused(ProxyConfig config, IllegalArgumentException e) {
+    if (config.relay() != RelayMode.SPLICE) {
+      throw e;
+    }
+    String key = ConfigKey.RELAY.path();
+    String reason =
+        e.getMessage().startsWith(key + ": ") // the front end may name the key too
+            ? e.getMessage().substring(key.length() + 2)
+            : e.getMessage();
+    return new ConfigException("config key '" + key + "': " + reason);
+  }
+
+  InetSocketAddress proxyAddress() {
+    return proxyAddress;
+  }
+
+  Optional<InetSocketAddress> adminAddress() {
+    return Optional.ofNullable(adminAddress);
+  }
+
+  PolicyFileWatcher policy() {
+    return policy;
+  }
+
+  Readiness readiness() {
+    return readiness;
+  }
+
+  /**
+   * Graceful stop: {@code /readyz} turns 503, the listener closes, open tunnels get up to {@code
+   * shutdown.drainTimeout} to finish, then the admin server stops. Idempotent.
+   */
+  void shutdown() {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    Duration drain = config.shutdown().drainTimeout();
+    readiness.draining();
+    LOG.info(
+        "shutting down: draining {} tunnels for up to {}",
+        server.activeTunnels(),
+        Durations.format(drain));
+    server.shutdown(drain);
+    policy.close();
+    if (admin != null) {
+      admin.close();
+    }
+    registry.close();
+    LOG.info("zcproxy stopped");
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  private void closeQuietly() {
+    stopped.set(true);
+    readiness.draining();
+    try {
+      server.close();
+    } finally {
+      policy.close();
+      if (admin != null) {
+        admin.close();
+      }
+      registry.close();
+    }
+  }
+}

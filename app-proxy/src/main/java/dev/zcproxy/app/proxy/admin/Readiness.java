@@ -1,0 +1,43 @@
+package dev.zcproxy.app.proxy.admin;
+
+/**
+ * Whether the proxy should get traffic: {@code /readyz} answers 200 only once the listener is bound
+ * and a policy is loaded, and 503 again from the moment shutdown starts draining, so that a load
+ * balancer stops sending new clients before the listener closes.
+ */
+public final class Readiness {
+
+  private volatile boolean listenerBound;
+  private volatile boolean policyLoaded;
+  private volatile boolean draining;
+
+  public void listenerBound() {
+    listenerBound = true;
+  }
+
+  public void policyLoaded() {
+    policyLoaded = true;
+  }
+
+  public void draining() {
+    draining = true;
+  }
+
+  public boolean isReady() {
+    return listenerBound && policyLoaded && !draining;
+  }
+
+  /** A short reason for a 503 body, or {@code ok}. */
+  public String describe() {
+    if (draining) {
+      return "draining";
+    }
+    if (!policyLoaded) {
+      return "no policy loaded";
+    }
+    if (!listenerBound) {
+      return "listener not bound";
+    }
+    return "ok";
+  }
+}

@@ -1,0 +1,79 @@
+package dev.zcproxy.app.proxy.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Every key of the proxy's config file. The environment variable that overrides a key is derived
+ * from its path, so no key can lack one: {@code limits.idleTimeout} becomes {@code
+ * ZCPROXY_LIMITS_IDLE_TIMEOUT}.
+ */
+public enum ConfigKey {
+  LISTEN("listen"),
+  ADMIN_LISTEN("admin.listen"),
+  RELAY("relay"),
+  POLICY_FILE("policy.file"),
+  LIMITS_HANDSHAKE_TIMEOUT("limits.handshakeTimeout"),
+  LIMITS_IDLE_TIMEOUT("limits.idleTimeout"),
+  LIMITS_CONNECT_TIMEOUT("limits.connectTimeout"),
+  LIMITS_BIND_ACCEPT_TIMEOUT("limits.bindAcceptTimeout"),
+  LIMITS_MAX_HANDSHAKE_BYTES("limits.maxHandshakeBytes"),
+  LIMITS_MAX_CONNECTIONS("limits.maxConnections"),
+  LIMITS_MAX_CONNECTIONS_PER_SOURCE("limits.maxConnectionsPerSource"),
+  LIMITS_MAX_CONNECTIONS_PER_USER("limits.maxConnectionsPerUser"),
+  SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
+
+  public static final String ENV_PREFIX = "ZCPROXY_";
+
+  private static final Set<String> SECTIONS =
+      Arrays.stream(values())
+          .map(ConfigKey::path)
+          .filter(path -> path.indexOf('.') > 0)
+          .map(path -> path.substring(0, path.indexOf('.')))
+          .collect(Collectors.toUnmodifiableSet());
+
+  private final String path;
+  private final String envName;
+
+  ConfigKey(String path) {
+    this.path = path;
+    this.envName = envNameOf(path);
+  }
+
+  /** The dotted path as written in the file, e.g. {@code limits.idleTimeout}. */
+  public String path() {
+    return path;
+  }
+
+  /** The overriding environment variable, e.g. {@code ZCPROXY_LIMITS_IDLE_TIMEOUT}. */
+  public String envName() {
+    return envName;
+  }
+
+  public static Optional<ConfigKey> byPath(String path) {
+    return Arrays.stream(values()).filter(key -> key.path.equals(path)).findFirst();
+  }
+
+  public static Optional<ConfigKey> byEnvName(String envName) {
+    return Arrays.stream(values()).filter(key -> key.envName.equals(envName)).findFirst();
+  }
+
+  /** Whether {@code name} is a top-level mapping that holds keys, such as {@code limits}. */
+  public static boolean isSection(String name) {
+    return SECTIONS.contains(name);
+  }
+
+  private static String envNameOf(String path) {
+    var name = new StringBuilder(ENV_PREFIX);
+    for (String segment : path.split("\\.")) {
+      if (name.length() > ENV_PREFIX.length()) {
+        name.append('_');
+      }
+      name.append(segment.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+    }
+    return name.toString();
+  }
+}

@@ -1,0 +1,48 @@
+package dev.zcproxy.app.proxy;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The dependency rule across modules. The module graph already enforces most of it; these rules
+ * catch what a shared dependency would let slip through. This module's test classpath holds every
+ * module the proxy is built from, so it sees them all.
+ */
+@AnalyzeClasses(packages = "dev.zcproxy", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  /** The JDK only; {@code javax.crypto} is the JDK's, and PBKDF2 and HMAC live there. */
+  @ArchTest
+  static final ArchRule domain_depends_on_no_framework =
+      classes()
+          .that()
+          .resideInAPackage("dev.zcproxy.domain..")
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage("java..", "javax.crypto..", "dev.zcproxy.domain..");
+
+  @ArchTest
+  static final ArchRule adapters_do_not_depend_on_apps =
+      noClasses()
+          .that()
+          .resideInAnyPackage("dev.zcproxy.inbound..", "dev.zcproxy.outbound..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.zcproxy.app..")
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule inbound_adapters_do_not_depend_on_outbound_adapters =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.zcproxy.inbound..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.zcproxy.outbound..")
+          .allowEmptyShould(true);
+}

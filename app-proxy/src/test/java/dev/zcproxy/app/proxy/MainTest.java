@@ -1,0 +1,243 @@
+package dev.zcproxy.app.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
+import dev.zcproxy.domain.model.PasswordHash;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+  private static final String POLICY =
+      """
+      users: [{ name: alice, password: "{plain}a" }]
+      rules: [{ action: allow, users: [alice], destinations: ["127.0.0.1/32"] }]
+      """;
+
+  @TempDir Path directory;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Map<String, Runnable> signalHandlers = new ConcurrentHashMap<>();
+
+  @Test
+  void helpPrintsUsage() {
+    assertThat(main("").run("--help")).isZero();
+
+    assertThat(stdout()).startsWith("Usage:").contains("--config FILE", "hash-password");
+  }
+
+  @Test
+  void versionPrintsTheBuildVersion() {
+    assertThat(main("").run("--version")).isZero();
+
+    assertThat(stdout()).matches("zcproxy \\d+\\.\\d+\\.\\d+\\S*\\n");
+  }
+
+  @Test
+  void aUsageErrorExitsWithTwo() {
+    assertThat(main("").run("--bogus")).isEqualTo(2);
+
+    assertThat(stderr()).startsWith("zcproxy: unknown argument '--bogus'\nUsage:");
+    assertThat(main("").run()).isEqualTo(2);
+  }
+
+  @Test
+  void aMissingConfigFileExitsWithTwo() {
+    Path missing = directory.resolve("absent.yaml");
+
+    assertThat(main("").run("--config", missing.toString())).isEqualTo(2);
+
+    assertThat(stderr()).isEqualTo("config file " + missing + ": no such file\n");
+  }
+
+  @Test
+  void everyConfigProblemIsPrintedOnItsOwnLineWithoutAStackTrace() throws IOException {
+    Path config =
+        write(
+            "zcproxy.yaml",
+            """
+            listen: "1080"
+            limits: { idleTimeout: abc }
+            """);
+
+    int status = main("").run("--config", config.toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(stderr().lines().toList())
+        .containsExactlyInAnyOrder(
+            "config key 'listen': expected host:port, got \"1080\"",
+            "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\"",
+            "config key 'policy.file': missing; name the policy file (or set"
+                + " ZCPROXY_POLICY_FILE)");
+    assertThat(stdout()).isEmpty();
+  }
+
+  @Test
+  void aBadEnvironmentVariableIsAConfigError() throws IOException {
+    Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\n");
+    write("policy.yaml", POLICY);
+
+    int status =
+        main("", Map.of("ZCPROXY_LIMITS_MAX_CONN", "5")).run("--config", config.toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(stderr())
+        .isEqualTo("environment variable ZCPROXY_LIMITS_MAX_CONN: matches no config key\n");
+  }
+
+  @Test
+  void aBadPolicyFileExitsWithTwo() throws IOException {
+    Path config = write("zcproxy.yaml", "listen: 127.0.0.1:0\npolicy: { file: policy.yaml }\n");
+    Path policy = write("policy.yaml", "rules: [{ action: maybe, destinations: [\"*\"] }]\n");
+
+    assertThat(main("").run("--config", config.toString())).isEqualTo(2);
+
+    assertThat(stderr())
+        .isEqualTo(
+            "policy file " + policy + ": rules[0].action: expected allow or deny, got \"maybe\"\n");
+  }
+
+  @Test
+  void theSpliceRelayIsRefusedAsAConfigError() throws IOException {
+    Path config =
+        write(
+            "zcproxy.yaml", "listen: 127.0.0.1:0\nrelay: splice\npolicy: { file: policy.yaml }\n");
+    write("policy.yaml", POLICY);
+
+    assertThat(main("").run("--config", config.toString())).isEqualTo(2);
+
+    assertThat(stderr())
+        .startsWith("config key 'relay': ")
+        .doesNotContain("'relay': relay", "Exception")
+        .hasLineCount(1);
+  }
+
+  @Test
+  void aPortInUseExitsWithOne() throws IOException {
+    try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path config =
+          write(
+              "zcproxy.yaml",
+              "listen: 127.0.0.1:" + taken.getLocalPort() + "\npolicy: { file: policy.yaml }\n");
+      write("policy.yaml", POLICY);
+
+      assertThat(main("").run("--config", config.toString())).isEqualTo(1);
+
+      assertThat(stderr())
+          .startsWith("zcproxy: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+          .hasLineCount(1);
+    }
+  }
+
+  @Test
+  void servesUntilSigtermAndReloadsOnSighup() throws Exception {
+    Path config =
+        write(
+            "zcproxy.yaml",
+            """
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
+            relay: copy
+            policy: { file: policy.yaml }
+            shutdown: { drainTimeout: 1s }
+            """);
+    write("policy.yaml", POLICY);
+    Main main = main("");
+
+    try (LogCapture log = LogCapture.of(ProxyApplication.class);
+        LogCapture reloads = LogCapture.of(dev.zcproxy.app.proxy.policy.PolicyFileWatcher.class)) {
+      CompletableFuture<Integer> status =
+          CompletableFuture.supplyAsync(() -> main.run("--config", config.toString()));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> signalHandlers.keySet().containsAll(List.of("TERM", "INT", "HUP")));
+      assertThat(log.messages(Level.INFO).getFirst())
+          .matches(
+              "zcproxy listening on 127\\.0\\.0\\.1:\\d+ \\(tcp\\), admin on 127\\.0\\.0\\.1:\\d+,"
+                  + " relay copy, policy revision 1 from "
+                  + java.util.regex.Pattern.quote(directory.resolve("policy.yaml").toString()));
+
+      signalHandlers.get("HUP").run();
+      assertThat(reloads.messages(Level.INFO))
+          .containsExactly("policy reloaded: revision 2, 1 users, 1 rules");
+
+      signalHandlers.get("TERM").run();
+      assertThat(status.get(10, TimeUnit.SECONDS)).isZero();
+      assertThat(log.messages(Level.INFO)).last().isEqualTo("zcproxy stopped");
+    }
+  }
+
+  @Test
+  void hashPasswordHashesTheFirstLineOfStdin() {
+    int status = main("correct horse battery staple\nignored\n").run("hash-password");
+
+    assertThat(status).isZero();
+    String hash = stdout().strip();
+    assertThat(hash).startsWith("$pbkdf2-sha256$i=600000$");
+    assertThat(
+            new Pbkdf2PasswordHasher()
+                .verify(new PasswordHash(hash), "correct horse battery staple"))
+        .isTrue();
+    assertThat(stderr()).isEmpty();
+  }
+
+  @Test
+  void hashPasswordRefusesAnEmptyPassword() {
+    assertThat(main("\n").run("hash-password")).isEqualTo(2);
+    assertThat(stderr()).isEqualTo("hash-password: the password is empty\n");
+  }
+
+  @Test
+  void hashPasswordRefusesAnEmptyStdin() {
+    assertThat(main("").run("hash-password")).isEqualTo(2);
+    assertThat(stderr()).isEqualTo("hash-password: no password on stdin\n");
+  }
+
+  private Main main(String stdin) {
+    return main(stdin, Map.of());
+  }
+
+  private Main main(String stdin, Map<String, String> environment) {
+    return new Main(
+        environment,
+        directory,
+        new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        null,
+        (signal, action) -> signalHandlers.put(signal, action) == null,
+        Clock.systemUTC());
+  }
+
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(directory.resolve(name), content);
+  }
+
+  private String stdout() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,399 @@
+package dev.zcproxy.app.proxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import dev.zcproxy.inbound.netty.ProxyServerSettings;
+import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ProxyConfigLoaderTest {
+
+  private static final String FULL =
+      """
+      listen: 127.0.0.2:1081
+      admin: { listen: 127.0.0.3:9091 }
+      relay: copy
+      policy: { file: policies/main.yaml }
+      limits:
+        handshakeTimeout: 500ms
+        idleTimeout: 2h
+        connectTimeout: 3s
+        bindAcceptTimeout: 1m
+        maxHandshakeBytes: 8192
+        maxConnections: 1000
+        maxConnectionsPerSource: 50
+        maxConnectionsPerUser: 20
+      shutdown: { drainTimeout: 0s }
+      """;
+
+  @TempDir Path directory;
+
+  @Test
+  void readsEveryKey() throws Exception {
+    ProxyConfig config = load(FULL, Map.of());
+
+    assertThat(config.listen()).isEqualTo(address("127.0.0.2", 1081));
+    assertThat(config.admin()).contains(new ProxyConfig.Admin(address("127.0.0.3", 9091)));
+    assertThat(config.relay()).isEqualTo(RelayMode.COPY);
+    assertThat(config.policy().file()).isEqualTo(directory.resolve("policies/main.yaml"));
+    assertThat(config.limits())
+        .isEqualTo(
+            new ProxyConfig.Limits(
+                Duration.ofMillis(500),
+                Duration.ofHours(2),
+                Duration.ofSeconds(3),
+                Duration.ofMinutes(1),
+                8192,
+                1000,
+                50,
+                20));
+    assertThat(config.shutdown().drainTimeout()).isZero();
+    assertThat(config.serverSettings())
+        .isEqualTo(
+            new ProxyServerSettings(
+                address("127.0.0.2", 1081),
+                RelayMode.COPY,
+                Duration.ofMillis(500),
+                Duration.ofHours(2),
+                Duration.ofSeconds(3),
+                Duration.ofMinutes(1),
+                8192,
+                1000,
+                50,
+                20));
+  }
+
+  @Test
+  void everythingButThePolicyFileHasADefault() throws Exception {
+    ProxyConfig config = load("policy: { file: /etc/zcproxy/policy.yaml }", Map.of());
+
+    ProxyServerSettings defaults = ProxyServerSettings.defaults(address("127.0.0.1", 1080));
+    assertThat(config.serverSettings()).isEqualTo(defaults);
+    assertThat(config.admin()).isEmpty();
+    assertThat(config.policy().file()).isEqualTo(Path.of("/etc/zcproxy/policy.yaml"));
+    assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aNullAdminSectionOrListenDisablesTheAdminServer() throws Exception {
+    assertThat(load("admin: null\npolicy: { file: p.yaml }", Map.of()).admin()).isEmpty();
+    assertThat(load("admin: { listen: null }\npolicy: { file: p.yaml }", Map.of()).admin())
+        .isEmpty();
+  }
+
+  @Test
+  void acceptsBracketedIpv6AndHostNames() throws Exception {
+    ProxyConfig config =
+        load(
+            """
+            listen: "[::1]:1080"
+            admin: { listen: "localhost:0" }
+            policy: { file: p.yaml }
+            """,
+            Map.of());
+
+    assertThat(config.listen())
+        .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), 1080));
+    assertThat(config.admin().orElseThrow().listen().getAddress().isLoopbackAddress()).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ConfigKey.class)
+  void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
+    Map<ConfigKey, String> values =
+        Map.ofEntries(
+            Map.entry(ConfigKey.LISTEN, "127.0.0.9:2000"),
+            Map.entry(ConfigKey.ADMIN_LISTEN, "127.0.0.9:2001"),
+            Map.entry(ConfigKey.RELAY, "auto"),
+            Map.entry(ConfigKey.POLICY_FILE, "/srv/other.yaml"),
+            Map.entry(ConfigKey.LIMITS_HANDSHAKE_TIMEOUT, "7s"),
+            Map.entry(ConfigKey.LIMITS_IDLE_TIMEOUT, "7m"),
+            Map.entry(ConfigKey.LIMITS_CONNECT_TIMEOUT, "7ms"),
+            Map.entry(ConfigKey.LIMITS_BIND_ACCEPT_TIMEOUT, "7h"),
+            Map.entry(ConfigKey.LIMITS_MAX_HANDSHAKE_BYTES, "777"),
+            Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS, "7"),
+            Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE, "77"),
+            Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER, "777"),
+            Map.entry(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, "7s"));
+
+    ProxyConfig config = load(FULL, Map.of(key.envName(), values.get(key)));
+
+    Object expected =
+        switch (key) {
+          case LISTEN -> address("127.0.0.9", 2000);
+          case ADMIN_LISTEN -> Optional.of(new ProxyConfig.Admin(address("127.0.0.9", 2001)));
+          case RELAY -> RelayMode.AUTO;
+          case POLICY_FILE -> Path.of("/srv/other.yaml");
+          case LIMITS_HANDSHAKE_TIMEOUT -> Duration.ofSeconds(7);
+          case LIMITS_IDLE_TIMEOUT -> Duration.ofMinutes(7);
+          case LIMITS_CONNECT_TIMEOUT -> Duration.ofMillis(7);
+          case LIMITS_BIND_ACCEPT_TIMEOUT -> Duration.ofHours(7);
+          case LIMITS_MAX_HANDSHAKE_BYTES -> 777;
+          case LIMITS_MAX_CONNECTIONS -> 7;
+          case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
+          case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
+          case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
+        };
+    Object actual =
+        switch (key) {
+          case LISTEN -> config.listen();
+          case ADMIN_LISTEN -> config.admin();
+          case RELAY -> config.relay();
+          case POLICY_FILE -> config.policy().file();
+          case LIMITS_HANDSHAKE_TIMEOUT -> config.limits().handshakeTimeout();
+          case LIMITS_IDLE_TIMEOUT -> config.limits().idleTimeout();
+          case LIMITS_CONNECT_TIMEOUT -> config.limits().connectTimeout();
+          case LIMITS_BIND_ACCEPT_TIMEOUT -> config.limits().bindAcceptTimeout();
+          case LIMITS_MAX_HANDSHAKE_BYTES -> config.limits().maxHandshakeBytes();
+          case LIMITS_MAX_CONNECTIONS -> config.limits().maxConnections();
+          case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
+          case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
+          case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
+        };
+    assertThat(actual).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "listen, ZCPROXY_LISTEN",
+    "admin.listen, ZCPROXY_ADMIN_LISTEN",
+    "policy.file, ZCPROXY_POLICY_FILE",
+    "limits.idleTimeout, ZCPROXY_LIMITS_IDLE_TIMEOUT",
+    "limits.maxConnectionsPerSource, ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_SOURCE",
+    "shutdown.drainTimeout, ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT"
+  })
+  void environmentNamesFollowTheKeyPath(String path, String envName) {
+    assertThat(ConfigKey.byPath(path).orElseThrow().envName()).isEqualTo(envName);
+  }
+
+  @Test
+  void anEnvironmentVariableCanSetAKeyWhoseSectionTheFileOmits() throws Exception {
+    ProxyConfig config =
+        load("policy: { file: p.yaml }", Map.of("ZCPROXY_ADMIN_LISTEN", "127.0.0.1:9999"));
+
+    assertThat(config.admin()).contains(new ProxyConfig.Admin(address("127.0.0.1", 9999)));
+  }
+
+  @Test
+  void anEmptyEnvironmentVariableUnsetsItsKey() throws Exception {
+    ProxyConfig config = load(FULL, Map.of("ZCPROXY_ADMIN_LISTEN", "", "ZCPROXY_RELAY", ""));
+
+    assertThat(config.admin()).isEmpty();
+    assertThat(config.relay()).isEqualTo(RelayMode.AUTO);
+  }
+
+  @Test
+  void aRelativePolicyFileFromTheEnvironmentIsRelativeToTheWorkingDirectory() throws Exception {
+    Path workingDirectory = directory.resolve("cwd");
+
+    ProxyConfig config =
+        new ProxyConfigLoader(Map.of("ZCPROXY_POLICY_FILE", "here.yaml"), workingDirectory)
+            .load(write(FULL));
+
+    assertThat(config.policy().file()).isEqualTo(workingDirectory.resolve("here.yaml"));
+  }
+
+  @Test
+  void otherEnvironmentVariablesAreIgnored() throws Exception {
+    ProxyConfig config = load(FULL, Map.of("PATH", "/bin", "ZCPROXYLISTEN", "x"));
+
+    assertThat(config.listen()).isEqualTo(address("127.0.0.2", 1081));
+  }
+
+  @Test
+  void aZcproxyVariableThatMatchesNoKeyIsAnError() {
+    assertThat(problems(FULL, Map.of("ZCPROXY_LIMITS_IDLE", "5m")))
+        .containsExactly("environment variable ZCPROXY_LIMITS_IDLE: matches no config key");
+  }
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        arguments("listen: \"1080\"", "config key 'listen': expected host:port, got \"1080\""),
+        arguments("listen: 1080", "config key 'listen': expected host:port, got 1080"),
+        arguments(
+            "listen: \"::1:1080\"",
+            "config key 'listen': expected host:port with an IPv6 address in brackets, like"
+                + " [::1]:1080, got \"::1:1080\""),
+        arguments(
+            "listen: \"[zz]:1080\"",
+            "config key 'listen': expected an IPv6 address in the brackets, got \"[zz]:1080\""),
+        arguments(
+            "listen: \"127.0.0.1:65536\"",
+            "config key 'listen': expected a port from 0 to 65535, got \"127.0.0.1:65536\""),
+        arguments(
+            "admin: { listen: [a] }", "config key 'admin.listen': expected host:port, got a list"),
+        arguments("admin: 9090", "config key 'admin': expected a mapping, got 9090"),
+        arguments("relay: fast", "config key 'relay': expected auto, splice or copy, got \"fast\""),
+        arguments(
+            "limits: { idleTimeout: abc }",
+            "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\""),
+        arguments(
+            "limits: { connectTimeout: 10 }",
+            "config key 'limits.connectTimeout': expected a duration like 30s or 5m, got 10"),
+        arguments(
+            "limits: { handshakeTimeout: 0s }",
+            "config key 'limits.handshakeTimeout': must be longer than 0, got \"0s\""),
+        arguments(
+            "limits: { bindAcceptTimeout: 1d }",
+            "config key 'limits.bindAcceptTimeout': expected a duration like 30s or 5m,"
+                + " got \"1d\""),
+        arguments(
+            "limits: { maxHandshakeBytes: 10 }",
+            "config key 'limits.maxHandshakeBytes': expected a whole number from 64 to 1048576,"
+                + " got 10"),
+        arguments(
+            "limits: { maxConnections: -1 }",
+            "config key 'limits.maxConnections': expected a whole number from 0 to 2147483647,"
+                + " got -1"),
+        arguments(
+            "limits: { maxConnectionsPerSource: lots }",
+            "config key 'limits.maxConnectionsPerSource': expected a whole number from 0 to"
+                + " 2147483647, got \"lots\""),
+        arguments(
+            "limits: { maxConnectionsPerUser: 1.5 }",
+            "config key 'limits.maxConnectionsPerUser': expected a whole number from 0 to"
+                + " 2147483647, got 1.5"),
+        arguments(
+            "shutdown: { drainTimeout: soon }",
+            "config key 'shutdown.drainTimeout': expected a duration like 30s or 5m,"
+                + " got \"soon\""),
+        arguments("limts: { idleTimeout: 5m }", "config key 'limts': unknown key"),
+        arguments("limits: { idle: 5m }", "config key 'limits.idle': unknown key"),
+        arguments(
+            "policy: { file: [a, b] }",
+            "config key 'policy.file': expected a file path, got a list"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badValues")
+  void eachBadValueIsReportedWithItsKey(String line, String expected) {
+    String yaml = line.startsWith("policy:") ? line : "policy: { file: p.yaml }\n" + line;
+
+    assertThat(problems(yaml, Map.of())).containsExactly(expected);
+  }
+
+  @Test
+  void aMissingPolicyFileKeyIsReported() {
+    assertThat(problems("listen: 127.0.0.1:1080", Map.of()))
+        .containsExactly(
+            "config key 'policy.file': missing; name the policy file (or set"
+                + " ZCPROXY_POLICY_FILE)");
+  }
+
+  @Test
+  void aBadEnvironmentValueNamesTheKeyAndTheVariable() {
+    assertThat(problems(FULL, Map.of("ZCPROXY_LIMITS_IDLE_TIMEOUT", "forever")))
+        .containsExactly(
+            "config key 'limits.idleTimeout' (from ZCPROXY_LIMITS_IDLE_TIMEOUT): expected a"
+                + " duration like 30s or 5m, got \"forever\"");
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    var problem =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                load(
+                    """
+                    listen: "1080"
+                    relay: turbo
+                    limts: {}
+                    limits: { idleTimeout: abc }
+                    """,
+                    Map.of("ZCPROXY_NOPE", "1")));
+
+    assertThat(problem.problems())
+        .containsExactlyInAnyOrder(
+            "config key 'listen': expected host:port, got \"1080\"",
+            "config key 'relay': expected auto, splice or copy, got \"turbo\"",
+            "config key 'limts': unknown key",
+            "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\"",
+            "config key 'policy.file': missing; name the policy file (or set"
+                + " ZCPROXY_POLICY_FILE)",
+            "environment variable ZCPROXY_NOPE: matches no config key");
+    assertThat(problem.getMessage().lines()).hasSize(6);
+  }
+
+  @Test
+  void aMissingConfigFileIsNamed() {
+    Path missing = directory.resolve("nope.yaml");
+
+    assertThatThrownBy(() -> new ProxyConfigLoader(Map.of(), directory).load(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config file " + missing + ": no such file");
+  }
+
+  @Test
+  void anUnreadableConfigFileIsNamed() throws IOException {
+    Path notAFile = Files.createDirectory(directory.resolve("dir.yaml"));
+
+    assertThatThrownBy(() -> new ProxyConfigLoader(Map.of(), directory).load(notAFile))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config file " + notAFile + ": cannot read it");
+  }
+
+  @Test
+  void malformedYamlNamesTheFileAndLine() {
+    assertThat(problems("listen: 127.0.0.1:1080\nadmin: {listen: \"x\n", Map.of()))
+        .singleElement()
+        .asString()
+        .startsWith("config file " + directory.resolve("zcproxy.yaml") + ": invalid YAML at line");
+  }
+
+  @Test
+  void aTopLevelThatIsNotAMappingIsReported() {
+    assertThat(problems("- listen\n", Map.of()))
+        .containsExactly(
+            "config file "
+                + directory.resolve("zcproxy.yaml")
+                + ": expected a mapping of keys at the top level, got a list");
+  }
+
+  @Test
+  void duplicateKeysAreRefused() {
+    assertThat(problems("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", Map.of()))
+        .singleElement()
+        .asString()
+        .contains("duplicate key listen");
+  }
+
+  private ProxyConfig load(String yaml, Map<String, String> environment) throws Exception {
+    return new ProxyConfigLoader(environment, directory.resolve("cwd")).load(write(yaml));
+  }
+
+  private List<String> problems(String yaml, Map<String, String> environment) {
+    return catchThrowableOfType(ConfigException.class, () -> load(yaml, environment)).problems();
+  }
+
+  private Path write(String yaml) throws IOException {
+    return Files.writeString(directory.resolve("zcproxy.yaml"), yaml);
+  }
+
+  private static InetSocketAddress address(String ip, int port) {
+    try {
+      return new InetSocketAddress(InetAddress.getByName(ip), port);
+    } catch (java.net.UnknownHostException impossible) {
+      throw new AssertionError(impossible);
+    }
+  }
+}
