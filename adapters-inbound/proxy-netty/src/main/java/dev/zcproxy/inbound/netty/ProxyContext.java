@@ -2,12 +2,19 @@ package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import java.util.concurrent.Executor;
 
-/** The shared, thread-safe services every connection's handlers use. Built once per server. */
+/**
+ * The shared, thread-safe services every connection's handlers use. Built once per server.
+ *
+ * @param authenticationExecutor where password checks run: a user's first login costs a slow hash,
+ *     which must never block an event loop (see {@link ClientAuthentication})
+ */
 record ProxyContext(
     ProxyServerSettings settings,
     Transport transport,
     AuthenticateClientUseCase authentication,
+    Executor authenticationExecutor,
     AuthorizeConnectionUseCase authorization,
     DestinationGate gate,
     OutboundConnector connector,

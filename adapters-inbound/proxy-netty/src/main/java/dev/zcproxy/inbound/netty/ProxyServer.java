@@ -14,6 +14,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,7 @@ public final class ProxyServer implements AutoCloseable {
   private EventLoopGroup acceptor;
   private MicrometerProxyMetrics metrics;
   private DnsDestinationGate gate;
+  private ExecutorService authenticationExecutor;
   private volatile CopyRelay relay;
   private ChannelGroup clients;
   private Channel listener;
@@ -93,12 +95,15 @@ public final class ProxyServer implements AutoCloseable {
     metrics = new MicrometerProxyMetrics(registry);
     gate = new DnsDestinationGate(transport, authorization, settings.connectTimeout());
     relay = new CopyRelay(settings.idleTimeout(), metrics);
+    authenticationExecutor =
+        ClientAuthentication.newExecutor(Math.max(2, Runtime.getRuntime().availableProcessors()));
     ConnectionTracker tracker = ConnectionTracker.of(settings);
     ProxyContext context =
         new ProxyContext(
             settings,
             transport,
             authentication,
+            authenticationExecutor,
             authorization,
             gate,
             new NettyOutboundConnector(transport, settings.connectTimeout()),
@@ -172,6 +177,7 @@ public final class ProxyServer implements AutoCloseable {
   private void releaseResources() {
     // The resolvers' sockets live on the worker loops: close them while the loops still run.
     gate.close();
+    authenticationExecutor.shutdownNow();
     long timeout = LOOP_SHUTDOWN_TIMEOUT.toMillis();
     acceptor.shutdownGracefully(0, timeout, TimeUnit.MILLISECONDS);
     transport.workers().shutdownGracefully(0, timeout, TimeUnit.MILLISECONDS);

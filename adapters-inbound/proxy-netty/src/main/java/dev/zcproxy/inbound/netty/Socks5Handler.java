@@ -33,6 +33,8 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   enum State {
     AWAIT_GREETING,
     AWAIT_PASSWORD,
+    /** The password is being checked off the event loop; the client is not read meanwhile. */
+    AUTHENTICATING,
     AWAIT_REQUEST,
     COMMAND,
     DONE
@@ -107,11 +109,32 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   }
 
   private void onLogin(ChannelHandlerContext ctx, Socks5PasswordRequest login) {
-    AuthResult result =
-        ClientAuthentication.authenticate(
+    state = State.AUTHENTICATING;
+    ClientAuthentication.authenticate(
             context,
             ctx.channel(),
-            new Credentials.UsernamePassword(login.username(), login.password()));
+            new Credentials.UsernamePassword(login.username(), login.password()))
+        .addListener(
+            answer -> {
+              // The guard may have timed the handshake out, or the client left, meanwhile.
+              if (state != State.AUTHENTICATING || !ctx.channel().isActive()) {
+                return;
+              }
+              if (answer.isSuccess()) {
+                onLoginChecked(ctx, login.username(), (AuthResult) answer.getNow());
+              } else {
+                log.warn(
+                    "{}: checking the login of {} failed",
+                    ctx.channel(),
+                    login.username(),
+                    answer.cause());
+                context.metrics().authenticationFailed(PROTOCOL, "error");
+                refuseLogin(ctx);
+              }
+            });
+  }
+
+  private void onLoginChecked(ChannelHandlerContext ctx, String username, AuthResult result) {
     if (result instanceof AuthResult.Authenticated authenticated) {
       principal = authenticated.principal();
       ctx.writeAndFlush(Socks5Replies.authResult(ctx.alloc(), Socks5Replies.AUTH_SUCCESS));
@@ -125,7 +148,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     }
     String reason = ClientAuthentication.failureLabel(result);
     context.metrics().authenticationFailed(PROTOCOL, reason);
-    log.debug("{}: login of {} failed: {}", ctx.channel(), login.username(), reason);
+    log.debug("{}: login of {} failed: {}", ctx.channel(), username, reason);
     refuseLogin(ctx);
   }
 
@@ -210,7 +233,8 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     state = State.DONE;
     return switch (was) {
       case AWAIT_GREETING, DONE -> null;
-      case AWAIT_PASSWORD -> Socks5Replies.authResult(allocator, Socks5Replies.AUTH_FAILURE);
+      case AWAIT_PASSWORD, AUTHENTICATING ->
+          Socks5Replies.authResult(allocator, Socks5Replies.AUTH_FAILURE);
       case AWAIT_REQUEST, COMMAND ->
           Socks5Replies.failure(allocator, Socks5Replies.GENERAL_FAILURE);
     };

@@ -69,6 +69,18 @@ class ProxyServerTest {
   }
 
   @Test
+  void password_checks_run_off_the_event_loops() throws IOException {
+    try (SocksClient client = new SocksClient(proxy)) {
+      client.socks5Login("alice", "secret");
+      assertThat(client.socks5Connect(LOOPBACK, echo.port())).isZero();
+    }
+    // A first login costs a slow hash; on an event loop it would stall every connection there.
+    assertThat(authentication.callerThreads)
+        .isNotEmpty()
+        .allMatch(n -> n.startsWith("zcproxy-auth"));
+  }
+
+  @Test
   void socks5_connect_round_trip() throws IOException {
     try (SocksClient client = new SocksClient(proxy)) {
       client.socks5Login("alice", "secret");

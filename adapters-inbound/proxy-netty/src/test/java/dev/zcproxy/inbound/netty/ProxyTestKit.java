@@ -77,6 +77,7 @@ final class ProxyTestKit {
     private final Map<String, String> passwords =
         new ConcurrentHashMap<>(Map.of("alice", "secret", "bob", "hunter2"));
     final List<AuthenticateCommand> calls = new CopyOnWriteArrayList<>();
+    final List<String> callerThreads = new CopyOnWriteArrayList<>();
     volatile boolean anonymous;
     volatile boolean throttled;
 
@@ -87,6 +88,7 @@ final class ProxyTestKit {
     @Override
     public AuthResult authenticate(AuthenticateCommand command) {
       calls.add(command);
+      callerThreads.add(Thread.currentThread().getName());
       if (throttled) {
         return new AuthResult.Throttled(Duration.ofSeconds(1));
       }
@@ -198,6 +200,7 @@ final class ProxyTestKit {
               settings,
               null,
               authentication,
+              Runnable::run,
               policy(request -> true),
               this::gate,
               this::connect,

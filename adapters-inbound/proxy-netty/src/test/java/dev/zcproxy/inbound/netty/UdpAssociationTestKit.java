@@ -147,7 +147,8 @@ final class UdpAssociationTestKit implements AutoCloseable {
   }
 
   ProxyContext context(Transport transport) {
-    return new ProxyContext(settings, transport, null, null, gate, null, relay, null, metrics);
+    return new ProxyContext(
+        settings, transport, null, null, null, gate, null, relay, null, metrics);
   }
 
   /** Serves {@code command} on {@code address}, port 0, and returns where. */
