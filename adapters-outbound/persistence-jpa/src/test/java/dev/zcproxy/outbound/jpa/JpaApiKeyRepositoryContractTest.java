@@ -1,0 +1,15 @@
+package dev.zcproxy.outbound.jpa;
+
+import dev.zcproxy.domain.contract.AbstractApiKeyRepositoryContractTest;
+import dev.zcproxy.domain.contract.StorePorts;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class JpaApiKeyRepositoryContractTest extends AbstractApiKeyRepositoryContractTest {
+
+  @RegisterExtension static final JpaStoreExtension JPA = new JpaStoreExtension();
+
+  @Override
+  protected StorePorts emptyStore() {
+    return JPA.emptyStore();
+  }
+}
