@@ -95,6 +95,18 @@ class AdminEndpointsIT {
     assertThat(relayedDownstream)
         .as("zcproxy_bytes_relayed_total downstream for socks5 in:%n%s", metrics.body())
         .isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length() * 2);
+    String relay = ProxyProcess.relayUnderTest();
+    if (!relay.equals("auto")) {
+      assertThat(samples)
+          .as("bytes carried by the %s relay in:%n%s", relay, metrics.body())
+          .anySatisfy(
+              sample -> {
+                assertThat(sample.name()).isEqualTo("zcproxy_bytes_relayed_total");
+                assertThat(sample.labels())
+                    .contains("protocol=\"socks5\"", "relay=\"" + relay + "\"");
+                assertThat(sample.value()).isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length());
+              });
+    }
     proxy.assertCleanLog();
   }
 

@@ -36,8 +36,6 @@ class Socks4IT {
     proxy =
         ProxyProcess.builder(workDir)
             .name("Socks4IT")
-            // The other classes run relay: auto; this one keeps the copy relay covered.
-            .relay("copy")
             .policy(
                 """
                 anonymous: true

@@ -18,6 +18,7 @@ import dev.zcproxy.domain.service.AuthenticateClientService;
 import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.splice.SpliceRelay;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -87,7 +88,15 @@ final class ProxyApplication implements AutoCloseable {
     var authorize = new AuthorizeConnectionService(active);
     ProxyServer server;
     try {
-      server = new ProxyServer(config.serverSettings(), authenticate, authorize, registry);
+      server =
+          config.relay() == RelayMode.COPY
+              ? new ProxyServer(config.serverSettings(), authenticate, authorize, registry)
+              : new ProxyServer(
+                  config.serverSettings(),
+                  authenticate,
+                  authorize,
+                  registry,
+                  new SpliceRelay(registry));
     } catch (IllegalArgumentException refused) {
       registry.close();
       throw relayRefused(config, refused);
@@ -141,9 +150,9 @@ final class ProxyApplication implements AutoCloseable {
   }
 
   /**
-   * The front end refuses a relay it cannot provide ({@code splice}, for now): that is the
-   * operator's {@code relay} key. Any other refusal of settings the loader validated is a bug, and
-   * propagates as one.
+   * The front end refuses a relay it cannot provide ({@code splice} where splice(2) does not work):
+   * that is the operator's {@code relay} key. Any other refusal of settings the loader validated is
+   * a bug, and propagates as one.
    */
   private static ConfigException relayRefused(ProxyConfig config, IllegalArgumentException e) {
     if (config.relay() != RelayMode.SPLICE) {

@@ -36,4 +36,24 @@ class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAPackage("dev.zcproxy.outbound..")
           .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule the_splice_adapter_sees_only_the_front_ends_spi =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.zcproxy.splice..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.zcproxy.inbound.netty")
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule the_front_end_does_not_depend_on_the_splice_adapter =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.zcproxy.inbound..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("dev.zcproxy.splice..")
+          .allowEmptyShould(true);
 }

@@ -118,21 +118,6 @@ class MainTest {
   }
 
   @Test
-  void theSpliceRelayIsRefusedAsAConfigError() throws IOException {
-    Path config =
-        write(
-            "zcproxy.yaml", "listen: 127.0.0.1:0\nrelay: splice\npolicy: { file: policy.yaml }\n");
-    write("policy.yaml", POLICY);
-
-    assertThat(main("").run("--config", config.toString())).isEqualTo(2);
-
-    assertThat(stderr())
-        .startsWith("config key 'relay': ")
-        .doesNotContain("'relay': relay", "Exception")
-        .hasLineCount(1);
-  }
-
-  @Test
   void aPortInUseExitsWithOne() throws IOException {
     try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Path config =

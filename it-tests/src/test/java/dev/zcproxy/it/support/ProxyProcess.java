@@ -266,12 +266,20 @@ public final class ProxyProcess implements AutoCloseable {
       int port,
       int adminPort) {}
 
+  /**
+   * The {@code relay} mode proxies start with unless a test sets one: the build runs the whole
+   * suite once per relay ({@code -Dzcproxy.relay=copy} and {@code splice}); {@code auto} otherwise.
+   */
+  public static String relayUnderTest() {
+    return System.getProperty("zcproxy.relay", "auto");
+  }
+
   /** Writes the config and policy files, then starts the jar. */
   public static final class Builder {
     private final Path workDir;
     private String name = "proxy";
     private String policy = "anonymous: false\nrules: []\n";
-    private String relay = "auto";
+    private String relay = relayUnderTest();
     private final Map<String, String> limits = new LinkedHashMap<>();
     private final List<String> extraConfigLines = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();

@@ -97,7 +97,7 @@ final class CopyRelay implements Relay {
 
     void open() {
       activeTunnels.incrementAndGet();
-      metrics.tunnelOpened(protocol);
+      metrics.tunnelOpened(protocol, ProxyMetrics.COPY);
       for (Channel channel : new Channel[] {client, upstream}) {
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -140,7 +140,7 @@ final class CopyRelay implements Relay {
       }
       closed = true;
       activeTunnels.decrementAndGet();
-      metrics.tunnelClosed(protocol);
+      metrics.tunnelClosed(protocol, ProxyMetrics.COPY);
       client.close();
       upstream.close();
     }
@@ -267,7 +267,7 @@ final class CopyRelay implements Relay {
 
     private void reportBytes() {
       if (unreportedBytes > 0) {
-        metrics.bytesRelayed(tunnel.protocol, label, unreportedBytes);
+        metrics.bytesRelayed(tunnel.protocol, ProxyMetrics.COPY, label, unreportedBytes);
         unreportedBytes = 0;
       }
     }

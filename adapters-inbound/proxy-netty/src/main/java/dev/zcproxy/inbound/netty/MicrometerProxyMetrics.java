@@ -22,23 +22,33 @@ final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable {
 
   private record Labels(String protocol, String detail) {}
 
+  private record TunnelLabels(String protocol, String relay) {}
+
+  private record ByteLabels(String protocol, String relay, String direction) {}
+
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Counter> accepted = new ConcurrentHashMap<>();
   private final ConcurrentMap<Labels, Counter> rejected = new ConcurrentHashMap<>();
   private final ConcurrentMap<Labels, Counter> authFailures = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Timer> handshakes = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, AtomicLong> activeTunnels = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Gauge> activeGauges = new ConcurrentHashMap<>();
-  private final ConcurrentMap<Labels, Counter> bytes = new ConcurrentHashMap<>();
+  private final ConcurrentMap<TunnelLabels, AtomicLong> activeTunnels = new ConcurrentHashMap<>();
+  private final ConcurrentMap<TunnelLabels, Gauge> activeGauges = new ConcurrentHashMap<>();
+  private final ConcurrentMap<ByteLabels, Counter> bytes = new ConcurrentHashMap<>();
 
-  MicrometerProxyMetrics(MeterRegistry registry) {
+  /**
+   * @param relays the relays tunnels may take here ({@code copy}, and {@code splice} where it is
+   *     configured), whose meters exist from the start
+   */
+  MicrometerProxyMetrics(MeterRegistry registry, List<String> relays) {
     this.registry = registry;
     for (String protocol : KNOWN_PROTOCOLS) {
       acceptedCounter(protocol);
       handshakeTimer(protocol);
-      activeGauge(protocol);
-      bytesCounter(new Labels(protocol, "upstream"));
-      bytesCounter(new Labels(protocol, "downstream"));
+      for (String relay : relays) {
+        activeGauge(new TunnelLabels(protocol, relay));
+        bytesCounter(new ByteLabels(protocol, relay, "upstream"));
+        bytesCounter(new ByteLabels(protocol, relay, "downstream"));
+      }
     }
   }
 
@@ -81,18 +91,18 @@ final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable {
   }
 
   @Override
-  public void tunnelOpened(String protocol) {
-    activeGauge(protocol).incrementAndGet();
+  public void tunnelOpened(String protocol, String relay) {
+    activeGauge(new TunnelLabels(protocol, relay)).incrementAndGet();
   }
 
   @Override
-  public void tunnelClosed(String protocol) {
-    activeGauge(protocol).decrementAndGet();
+  public void tunnelClosed(String protocol, String relay) {
+    activeGauge(new TunnelLabels(protocol, relay)).decrementAndGet();
   }
 
   @Override
-  public void bytesRelayed(String protocol, String direction, long count) {
-    bytesCounter(new Labels(protocol, direction)).increment(count);
+  public void bytesRelayed(String protocol, String relay, String direction, long count) {
+    bytesCounter(new ByteLabels(protocol, relay, direction)).increment(count);
   }
 
   private Counter acceptedCounter(String protocol) {
@@ -116,30 +126,32 @@ final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable {
                 .register(registry));
   }
 
-  private AtomicLong activeGauge(String protocol) {
+  private AtomicLong activeGauge(TunnelLabels labels) {
     // The gauge holds its AtomicLong weakly; this map keeps it alive.
     return activeTunnels.computeIfAbsent(
-        protocol,
-        p -> {
+        labels,
+        l -> {
           AtomicLong value = new AtomicLong();
           activeGauges.put(
-              p,
+              l,
               Gauge.builder("zcproxy.tunnels.active", value, AtomicLong::get)
-                  .description("Tunnels currently relaying")
-                  .tag("protocol", p)
+                  .description("Tunnels currently relaying, by the relay that carries them")
+                  .tag("protocol", l.protocol())
+                  .tag("relay", l.relay())
                   .register(registry));
           return value;
         });
   }
 
-  private Counter bytesCounter(Labels labels) {
+  private Counter bytesCounter(ByteLabels labels) {
     return bytes.computeIfAbsent(
         labels,
         l ->
             Counter.builder("zcproxy.bytes.relayed")
                 .description("Bytes relayed; upstream is client to destination")
                 .tag("protocol", l.protocol())
-                .tag("direction", l.detail())
+                .tag("relay", l.relay())
+                .tag("direction", l.direction())
                 .register(registry));
   }
 

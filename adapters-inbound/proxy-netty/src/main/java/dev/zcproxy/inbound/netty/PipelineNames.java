@@ -13,6 +13,7 @@ final class PipelineNames {
   static final String SOCKS5_HANDLER = "socks5-handler";
   static final String IDLE_TIMEOUT = "idle-timeout";
   static final String RELAY = "relay";
+  static final String RELAY_HANDOVER = "relay-handover";
   static final String UDP_RELAY = "udp-relay";
   static final String BIND_ACCEPTOR = "bind-acceptor";
 

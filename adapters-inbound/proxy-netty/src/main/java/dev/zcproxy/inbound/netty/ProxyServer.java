@@ -2,6 +2,7 @@ package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.inbound.netty.spi.SocketRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,6 +15,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,6 +42,7 @@ public final class ProxyServer implements AutoCloseable {
   private final AuthenticateClientUseCase authentication;
   private final AuthorizeConnectionUseCase authorization;
   private final MeterRegistry registry;
+  private final Optional<SocketRelay> socketRelay;
   private final boolean preferNativeTransport;
 
   private State state = State.NEW;
@@ -48,7 +51,7 @@ public final class ProxyServer implements AutoCloseable {
   private MicrometerProxyMetrics metrics;
   private DnsDestinationGate gate;
   private ExecutorService authenticationExecutor;
-  private volatile CopyRelay relay;
+  private volatile RelaySelector relay;
   private ChannelGroup clients;
   private Channel listener;
 
@@ -57,7 +60,29 @@ public final class ProxyServer implements AutoCloseable {
       AuthenticateClientUseCase authentication,
       AuthorizeConnectionUseCase authorization,
       MeterRegistry registry) {
-    this(settings, authentication, authorization, registry, true);
+    this(settings, authentication, authorization, registry, Optional.empty(), true);
+  }
+
+  /**
+   * A server that can hand plain TCP tunnels to {@code socketRelay} (the splice relay), as the
+   * settings' {@code relay} mode allows.
+   *
+   * @throws IllegalArgumentException when the mode is {@code splice} and {@code socketRelay} does
+   *     not work here, saying why
+   */
+  public ProxyServer(
+      ProxyServerSettings settings,
+      AuthenticateClientUseCase authentication,
+      AuthorizeConnectionUseCase authorization,
+      MeterRegistry registry,
+      SocketRelay socketRelay) {
+    this(
+        settings,
+        authentication,
+        authorization,
+        registry,
+        Optional.of(Objects.requireNonNull(socketRelay, "socketRelay")),
+        true);
   }
 
   /**
@@ -68,15 +93,19 @@ public final class ProxyServer implements AutoCloseable {
       AuthenticateClientUseCase authentication,
       AuthorizeConnectionUseCase authorization,
       MeterRegistry registry,
+      Optional<SocketRelay> socketRelay,
       boolean preferNativeTransport) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.authentication = Objects.requireNonNull(authentication, "authentication");
     this.authorization = Objects.requireNonNull(authorization, "authorization");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.socketRelay = Objects.requireNonNull(socketRelay, "socketRelay");
     this.preferNativeTransport = preferNativeTransport;
-    if (settings.relay() == ProxyServerSettings.RelayMode.SPLICE) {
-      throw new IllegalArgumentException("relay: splice is not available yet; use auto or copy");
-    }
+    RelaySelector.refusal(settings.relay(), socketRelay)
+        .ifPresent(
+            reason -> {
+              throw new IllegalArgumentException(reason);
+            });
   }
 
   /**
@@ -92,9 +121,11 @@ public final class ProxyServer implements AutoCloseable {
     state = State.RUNNING;
     transport = Transports.create(preferNativeTransport, 0);
     acceptor = Transports.newGroup(transport, 1, "zcproxy-accept");
-    metrics = new MicrometerProxyMetrics(registry);
+    metrics =
+        new MicrometerProxyMetrics(
+            registry, RelaySelector.relayNames(settings.relay(), socketRelay));
+    relay = RelaySelector.create(settings.relay(), socketRelay, settings.idleTimeout(), metrics);
     gate = new DnsDestinationGate(transport, authorization, settings.connectTimeout());
-    relay = new CopyRelay(settings.idleTimeout(), metrics);
     authenticationExecutor =
         ClientAuthentication.newExecutor(Math.max(2, Runtime.getRuntime().availableProcessors()));
     ConnectionTracker tracker = ConnectionTracker.of(settings);
@@ -170,7 +201,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /** Tunnels currently relaying (CONNECT and BIND). */
   public int activeTunnels() {
-    CopyRelay current = relay;
+    RelaySelector current = relay;
     return current == null ? 0 : current.activeTunnels();
   }
 
@@ -191,12 +222,7 @@ public final class ProxyServer implements AutoCloseable {
     if (Transports.NIO.equals(transport.name()) && preferNativeTransport && noEpoll != null) {
       log.info("epoll is not available ({}); using NIO", noEpoll.toString());
     }
-    switch (settings.relay()) {
-      case AUTO ->
-          log.info("relay: auto chose copy (the splice relay is not available yet in this build)");
-      case COPY -> log.info("relay: copy, as configured");
-      case SPLICE -> throw new IllegalStateException("refused in the constructor");
-    }
+    log.info(RelaySelector.describe(settings.relay(), socketRelay));
     log.info("listening on {} ({} transport)", hostAndPort(address), transport.name());
   }
 

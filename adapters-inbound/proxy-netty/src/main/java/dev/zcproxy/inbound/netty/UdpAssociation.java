@@ -212,7 +212,7 @@ final class UdpAssociation {
     lastActivityNanos = System.nanoTime();
     relay.closeFuture().addListener(closed -> close());
     upstream.closeFuture().addListener(closed -> close());
-    context.metrics().tunnelOpened(METRICS_LABEL);
+    context.metrics().tunnelOpened(METRICS_LABEL, ProxyMetrics.UDP);
     control.pipeline().addLast(PipelineNames.UDP_RELAY, new UdpAssociationControlHandler(this));
     scheduleIdleCheck(context.settings().idleTimeout().toNanos());
     InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
@@ -237,7 +237,7 @@ final class UdpAssociation {
     closeSockets();
     control.close();
     if (wasOpen) {
-      context.metrics().tunnelClosed(METRICS_LABEL);
+      context.metrics().tunnelClosed(METRICS_LABEL, ProxyMetrics.UDP);
       log.debug(
           "UDP ASSOCIATE for {} ended; dropped datagrams: {}", control.remoteAddress(), drops);
     }
@@ -294,7 +294,7 @@ final class UdpAssociation {
         .write(new DatagramPacket(payload.retainedDuplicate(), destination))
         .addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
-    context.metrics().bytesRelayed(METRICS_LABEL, "upstream", bytes);
+    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "upstream", bytes);
   }
 
   void flushUpstream() {
@@ -323,7 +323,7 @@ final class UdpAssociation {
     datagram.writeBytes(payload, payload.readerIndex(), bytes);
     relay.write(new DatagramPacket(datagram, client)).addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
-    context.metrics().bytesRelayed(METRICS_LABEL, "downstream", bytes);
+    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "downstream", bytes);
   }
 
   void flushDownstream() {

@@ -10,10 +10,13 @@ import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import dev.zcproxy.inbound.netty.SocketTestKit.ResettingServer;
 import dev.zcproxy.inbound.netty.SocketTestKit.SocksClient;
+import dev.zcproxy.inbound.netty.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.spi.TunnelHandover;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.Channel;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -21,6 +24,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -65,6 +69,7 @@ class ProxyServerTest {
         authentication,
         ProxyTestKit.policy(request -> allowed.test(request)),
         meters,
+        Optional.empty(),
         preferNative);
   }
 
@@ -280,7 +285,7 @@ class ProxyServerTest {
   }
 
   @Test
-  void splice_is_refused_until_it_exists() {
+  void splice_is_refused_without_a_splice_relay() {
     ProxyServerSettings defaults = ProxyTestKit.settings();
     ProxyServerSettings splice =
         new ProxyServerSettings(
@@ -302,7 +307,58 @@ class ProxyServerTest {
                     ProxyTestKit.policy(request -> true),
                     new SimpleMeterRegistry()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("relay: splice is not available yet; use auto or copy");
+        .hasMessage("splice is not available: this build has no splice relay");
+  }
+
+  @Test
+  void splice_is_refused_where_the_splice_relay_cannot_work_saying_why() {
+    ProxyServerSettings defaults = ProxyTestKit.settings();
+    ProxyServerSettings splice =
+        new ProxyServerSettings(
+            defaults.listen(),
+            ProxyServerSettings.RelayMode.SPLICE,
+            defaults.handshakeTimeout(),
+            defaults.idleTimeout(),
+            defaults.connectTimeout(),
+            defaults.bindAcceptTimeout(),
+            defaults.maxHandshakeBytes(),
+            0,
+            0,
+            0);
+    SocketRelay unavailable =
+        new SocketRelay() {
+          @Override
+          public String name() {
+            return "splice";
+          }
+
+          @Override
+          public Optional<String> unavailability() {
+            return Optional.of("splice(2) needs Linux, and this is Plan 9");
+          }
+
+          @Override
+          public boolean canRelay(Channel client, Channel upstream) {
+            return false;
+          }
+
+          @Override
+          public void relay(TunnelHandover handover) {
+            throw new AssertionError("never called");
+          }
+        };
+
+    assertThatThrownBy(
+            () ->
+                new ProxyServer(
+                    splice,
+                    authentication,
+                    ProxyTestKit.policy(request -> true),
+                    new SimpleMeterRegistry(),
+                    unavailable))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "splice is not available on this machine: splice(2) needs Linux, and this is Plan 9");
   }
 
   @Test
@@ -340,9 +396,9 @@ class ProxyServerTest {
       refused.out.write(new byte[] {1, 1, 'x', 1, 'y'});
       assertThat(refused.readBytes(2)).containsExactly(1, 1);
     }
-    try (SocksClient http = new SocksClient(proxy)) {
-      http.out.write("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(http.closedByProxy()).isTrue();
+    try (SocksClient ssh = new SocksClient(proxy)) {
+      ssh.out.write("SSH-2.0-probe\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(ssh.closedByProxy()).isTrue();
     }
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
 
@@ -352,9 +408,13 @@ class ProxyServerTest {
         .contains("zcproxy_auth_failures_total{protocol=\"socks5\",reason=\"unknown_user\"} 1.0")
         .contains("zcproxy_handshake_seconds_bucket{protocol=\"socks5\"")
         .contains("zcproxy_handshake_seconds_count{protocol=\"socks5\"} 1")
-        .contains("zcproxy_tunnels_active{protocol=\"socks5\"} 0.0")
-        .contains("zcproxy_bytes_relayed_total{direction=\"upstream\",protocol=\"socks5\"} 8.0")
-        .contains("zcproxy_bytes_relayed_total{direction=\"downstream\",protocol=\"socks5\"} 8.0");
+        .contains("zcproxy_tunnels_active{protocol=\"socks5\",relay=\"copy\"} 0.0")
+        .contains(
+            "zcproxy_bytes_relayed_total{direction=\"upstream\",protocol=\"socks5\",relay=\"copy\"}"
+                + " 8.0")
+        .contains(
+            "zcproxy_bytes_relayed_total{direction=\"downstream\",protocol=\"socks5\",relay=\"copy\"}"
+                + " 8.0");
     assertThat(scrape)
         .contains(
             "zcproxy_connections_rejected_total{protocol=\"unknown\",reason=\"unknown_protocol\"} 1.0");

@@ -165,7 +165,8 @@ final class ProxyTestKit {
   static final class EmbeddedProxy {
     final FakeAuthentication authentication;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MicrometerProxyMetrics metrics = new MicrometerProxyMetrics(registry);
+    final MicrometerProxyMetrics metrics =
+        new MicrometerProxyMetrics(registry, List.of(ProxyMetrics.COPY));
     final ProxyServerSettings settings;
     final List<Destination> gateRequests = new ArrayList<>();
     final List<RelayStart> relayed = new ArrayList<>();

@@ -363,17 +363,17 @@ final class UdpAssociationTestKit implements AutoCloseable {
     }
 
     @Override
-    public void tunnelOpened(String protocol) {
+    public void tunnelOpened(String protocol, String relay) {
       add("opened:" + protocol, 1);
     }
 
     @Override
-    public void tunnelClosed(String protocol) {
+    public void tunnelClosed(String protocol, String relay) {
       add("closed:" + protocol, 1);
     }
 
     @Override
-    public void bytesRelayed(String protocol, String direction, long bytes) {
+    public void bytesRelayed(String protocol, String relay, String direction, long bytes) {
       add("bytes:" + protocol + ":" + direction, bytes);
     }
   }

@@ -1,0 +1,380 @@
+package dev.zcproxy.splice;
+
+import static dev.zcproxy.splice.SpliceTestKit.drain;
+import static dev.zcproxy.splice.SpliceTestKit.send;
+import static dev.zcproxy.splice.SpliceTestKit.socks5Connect;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.zcproxy.inbound.netty.ProxyServer;
+import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.splice.SpliceTestKit.CountingOutputStream;
+import dev.zcproxy.splice.SpliceTestKit.Digest;
+import dev.zcproxy.splice.SpliceTestKit.Exchange;
+import dev.zcproxy.splice.SpliceTestKit.Upstream;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Spliced tunnels through the real front end ({@code relay: splice}) over loopback: exact bytes
+ * both ways, half-close, resets, idle timeout, and what the proxy holds while a reader stalls.
+ */
+class SplicedTunnelTest {
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private ProxyServer server;
+  private InetSocketAddress proxy;
+  private Upstream upstream;
+
+  @BeforeEach
+  void start() {
+    startProxy(Duration.ofMinutes(1));
+  }
+
+  private void startProxy(Duration idleTimeout) {
+    server = SpliceTestKit.proxy(RelayMode.SPLICE, idleTimeout, registry);
+    proxy = server.start();
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+    if (upstream != null) {
+      upstream.close();
+    }
+    threads.close();
+    assertThat(Pipe.openPipes()).as("pipes left open").isZero();
+  }
+
+  /** The upstream sends {@code length} bytes of its own while it reads the client's to the end. */
+  private Upstream exchangingUpstream(long length, CompletableFuture<Exchange> seen)
+      throws IOException {
+    return new Upstream(
+        socket -> {
+          Future<Digest> received = threads.submit(() -> drain(socket.getInputStream()));
+          Digest sent = send(socket.getOutputStream(), length, 2);
+          socket.shutdownOutput();
+          seen.complete(new Exchange(sent, received.get(30, TimeUnit.SECONDS)));
+        });
+  }
+
+  @ParameterizedTest(name = "{0} bytes")
+  @ValueSource(longs = {0, 1, 65_535, 65_536, 65_537, 256L * 1024 * 1024})
+  void every_byte_arrives_both_ways(long length) throws Exception {
+    CompletableFuture<Exchange> atUpstream = new CompletableFuture<>();
+    upstream = exchangingUpstream(length, atUpstream);
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      Future<Digest> received = threads.submit(() -> drain(client.getInputStream()));
+      Digest sent = send(client.getOutputStream(), length, 1);
+      client.shutdownOutput();
+
+      Exchange upstreamSide = atUpstream.get(30, TimeUnit.SECONDS);
+      assertThat(upstreamSide.received()).as("client to upstream").isEqualTo(sent);
+      assertThat(received.get(30, TimeUnit.SECONDS))
+          .as("upstream to client")
+          .isEqualTo(upstreamSide.sent());
+      assertThat(sent.bytes()).isEqualTo(length);
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    String scrape = registry.scrape();
+    assertThat(scrape)
+        .contains(
+            "zcproxy_bytes_relayed_total{direction=\"upstream\",protocol=\"socks5\",relay=\"splice\"} "
+                + (double) length)
+        .contains(
+            "zcproxy_bytes_relayed_total{direction=\"downstream\",protocol=\"socks5\",relay=\"splice\"} "
+                + (double) length)
+        .contains("zcproxy_tunnels_active{protocol=\"socks5\",relay=\"splice\"} 0.0")
+        .contains("zcproxy_splice_pipes 0.0");
+    assertThat(upstream.failures).isEmpty();
+  }
+
+  @Test
+  void a_client_that_shuts_down_its_output_still_gets_the_whole_answer() throws Exception {
+    upstream =
+        new Upstream(
+            socket -> {
+              byte[] question = socket.getInputStream().readAllBytes(); // up to the client's FIN
+              send(socket.getOutputStream(), 4L * 1024 * 1024, question.length);
+            });
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      client.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
+      client.shutdownOutput();
+
+      Digest answer = drain(client.getInputStream());
+
+      assertThat(answer)
+          .isEqualTo(send(java.io.OutputStream.nullOutputStream(), 4L * 1024 * 1024, 8));
+    }
+    assertThat(upstream.failures).isEmpty();
+  }
+
+  @Test
+  void an_upstream_that_shuts_down_first_still_gets_the_clients_bytes() throws Exception {
+    CompletableFuture<Digest> atUpstream = new CompletableFuture<>();
+    upstream =
+        new Upstream(
+            socket -> {
+              socket.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+              socket.shutdownOutput();
+              atUpstream.complete(drain(socket.getInputStream()));
+            });
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      assertThat(client.getInputStream().readAllBytes()).asString().isEqualTo("hello");
+      Digest sent = send(client.getOutputStream(), 1024 * 1024, 3);
+      client.shutdownOutput();
+
+      assertThat(atUpstream.get(30, TimeUnit.SECONDS)).isEqualTo(sent);
+    }
+  }
+
+  @Test
+  void an_upstream_reset_reaches_the_client_as_a_reset() throws Exception {
+    upstream =
+        new Upstream(
+            socket -> {
+              socket.getInputStream().read();
+              socket.setSoLinger(true, 0);
+              socket.close();
+            });
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      client.getOutputStream().write(1);
+
+      assertThatThrownBy(() -> drain(client.getInputStream()))
+          .isInstanceOf(SocketException.class)
+          .hasMessageContaining("reset");
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    assertThat(registry.scrape()).contains("zcproxy_splice_errors_total{errno=\"ECONNRESET\"} 1.0");
+  }
+
+  @Test
+  void a_client_reset_reaches_the_upstream_as_a_reset() throws Exception {
+    CompletableFuture<Throwable> atUpstream = new CompletableFuture<>();
+    upstream =
+        new Upstream(
+            socket -> {
+              InputStream in = socket.getInputStream();
+              in.read();
+              try {
+                drain(in);
+                atUpstream.complete(null);
+              } catch (IOException e) {
+                atUpstream.complete(e);
+              }
+            });
+
+    Socket client = socks5Connect(proxy, upstream.port());
+    client.getOutputStream().write(1);
+    client.setSoLinger(true, 0);
+    client.close();
+
+    assertThat(atUpstream.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(SocketException.class)
+        .hasMessageContaining("reset");
+  }
+
+  @Test
+  void bytes_sent_with_the_request_reach_the_upstream_first() throws Exception {
+    CompletableFuture<String> atUpstream = new CompletableFuture<>();
+    upstream =
+        new Upstream(
+            socket ->
+                atUpstream.complete(
+                    new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)));
+
+    try (Socket client =
+        socks5Connect(proxy, upstream.port(), "early ".getBytes(StandardCharsets.US_ASCII))) {
+      client.getOutputStream().write("and late".getBytes(StandardCharsets.US_ASCII));
+      client.shutdownOutput();
+
+      assertThat(atUpstream.get(30, TimeUnit.SECONDS)).isEqualTo("early and late");
+    }
+  }
+
+  @Test
+  void an_upstream_that_speaks_first_and_leaves_at_once_loses_nothing() throws Exception {
+    // The banner and the FIN may arrive while the front end is still handing the sockets over.
+    upstream =
+        new Upstream(
+            socket -> {
+              socket.getOutputStream().write("220 banner\r\n".getBytes(StandardCharsets.US_ASCII));
+              socket.shutdownOutput();
+              socket.getInputStream().readAllBytes();
+            });
+
+    for (int i = 0; i < 50; i++) {
+      try (Socket client = socks5Connect(proxy, upstream.port())) {
+        assertThat(client.getInputStream().readAllBytes()).asString().isEqualTo("220 banner\r\n");
+      }
+    }
+    assertThat(upstream.failures).isEmpty();
+  }
+
+  @Test
+  void an_idle_tunnel_is_closed() throws Exception {
+    server.close();
+    startProxy(Duration.ofMillis(300));
+    upstream = new Upstream(socket -> drain(socket.getInputStream()));
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      // No byte either way: the proxy ends the tunnel with a FIN, and the read returns.
+      assertThat(client.getInputStream().read()).isEqualTo(-1);
+    }
+    await().atMost(AWAIT).until(() -> upstream.openSessions() == 0);
+  }
+
+  @Test
+  void a_half_closed_quiet_tunnel_costs_no_cpu() throws Exception {
+    CompletableFuture<Digest> finSeen = new CompletableFuture<>();
+    CountDownLatch release = new CountDownLatch(1);
+    upstream =
+        new Upstream(
+            socket -> {
+              finSeen.complete(drain(socket.getInputStream()));
+              release.await(); // keeps its own side open, and says nothing
+            });
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      client.shutdownOutput();
+      assertThat(finSeen.get(30, TimeUnit.SECONDS).bytes()).isZero();
+
+      // Level-triggered, the half-closed socket's EPOLLIN (and any writable socket's EPOLLOUT)
+      // would fire on every turn of the event loop, and the count would never hold still;
+      // edge-triggered, the last few edges (the FIN, its ACK) are reported once, then nothing
+      // happens until a peer does something.
+      awaitStill(SpliceTunnel::readinessEventsSoFar, 5);
+      assertThat(server.activeTunnels()).isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void a_stalled_reader_holds_the_sender_back_and_the_proxy_buffers_nothing() throws Exception {
+    long length = 64L * 1024 * 1024;
+    CompletableFuture<Digest> sent = new CompletableFuture<>();
+    AtomicLong written = new AtomicLong();
+    upstream =
+        new Upstream(
+            socket -> {
+              sent.complete(
+                  send(new CountingOutputStream(socket.getOutputStream(), written), length, 7));
+              socket.shutdownOutput();
+              drain(socket.getInputStream());
+            });
+
+    try (Socket client = new Socket()) {
+      client.setReceiveBufferSize(64 * 1024); // a small window that does not grow: a slow reader
+      socks5Connect(client, proxy, upstream.port(), new byte[0]);
+      await().atMost(AWAIT).until(() -> server.activeTunnels() == 1 && written.get() > 0);
+      long directMemoryBefore = SpliceTestKit.usedDirectMemory();
+
+      // The client reads nothing: every buffer between the two fills, then the sender blocks.
+      awaitStill(written::get, 3);
+      assertThat(written.get())
+          .as("bytes the sender got out before it was held back")
+          .isLessThan(length);
+      assertThat(SpliceTestKit.usedDirectMemory())
+          .as("direct memory of the proxy while the reader stalled")
+          .isEqualTo(directMemoryBefore);
+
+      Digest received = drain(client.getInputStream());
+
+      assertThat(received).isEqualTo(sent.get(30, TimeUnit.SECONDS));
+      assertThat(SpliceTestKit.usedDirectMemory())
+          .as("direct memory of the proxy after 64 MiB went through")
+          .isEqualTo(directMemoryBefore);
+    }
+  }
+
+  /** Returns once {@code counter} held still over {@code polls} polls, 100 ms apart, in a row. */
+  private static void awaitStill(LongSupplier counter, int polls) {
+    long[] last = {-1};
+    int[] still = {0};
+    await()
+        .atMost(AWAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              long now = counter.getAsLong();
+              still[0] = now == last[0] ? still[0] + 1 : 0;
+              last[0] = now;
+              return still[0] >= polls;
+            });
+  }
+
+  @Test
+  void a_thousand_tunnels_leave_no_descriptor_behind() throws Exception {
+    upstream =
+        new Upstream(socket -> socket.getOutputStream().write(socket.getInputStream().read()));
+    for (int i = 0; i < 8; i++) {
+      roundTrip(); // every event loop started, every lazy structure built
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0 && upstream.openSessions() == 0);
+    long baseline = SpliceTestKit.openFileDescriptors();
+
+    for (int i = 0; i < 1_000; i++) {
+      roundTrip();
+    }
+
+    await()
+        .atMost(AWAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(server.activeTunnels()).isZero();
+              assertThat(Pipe.openPipes()).isZero();
+              assertThat(SpliceTestKit.openFileDescriptors()).isEqualTo(baseline);
+            });
+    assertThat(upstream.failures).isEmpty();
+  }
+
+  private void roundTrip() throws IOException {
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      client.getOutputStream().write(42);
+      assertThat(client.getInputStream().read()).isEqualTo(42);
+    }
+  }
+
+  @Test
+  void shutting_the_server_down_closes_spliced_tunnels() throws Exception {
+    upstream = new Upstream(socket -> drain(socket.getInputStream()));
+
+    try (Socket client = socks5Connect(proxy, upstream.port())) {
+      await().atMost(AWAIT).until(() -> server.activeTunnels() == 1);
+
+      server.shutdown(Duration.ZERO);
+
+      assertThat(client.getInputStream().read()).isEqualTo(-1);
+    }
+    await().atMost(AWAIT).until(() -> upstream.openSessions() == 0);
+  }
+}
