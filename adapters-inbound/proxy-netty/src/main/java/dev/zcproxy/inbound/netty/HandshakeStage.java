@@ -22,7 +22,11 @@ interface HandshakeStage {
           PipelineNames.SOCKS5_INITIAL_DECODER,
           PipelineNames.SOCKS5_PASSWORD_DECODER,
           PipelineNames.SOCKS5_REQUEST_DECODER,
-          PipelineNames.SOCKS5_HANDLER);
+          PipelineNames.SOCKS5_HANDLER,
+          PipelineNames.HTTP_REQUEST_DECODER,
+          PipelineNames.HTTP_RESPONSE_ENCODER,
+          PipelineNames.HTTP_IDLE_TIMEOUT,
+          PipelineNames.HTTP_HANDLER);
 
   /** The metrics label, e.g. {@code socks5}. */
   String protocol();

@@ -11,6 +11,12 @@ final class PipelineNames {
   static final String SOCKS5_PASSWORD_DECODER = "socks5-password-decoder";
   static final String SOCKS5_REQUEST_DECODER = "socks5-request-decoder";
   static final String SOCKS5_HANDLER = "socks5-handler";
+  static final String HTTP_REQUEST_DECODER = "http-request-decoder";
+  static final String HTTP_RESPONSE_ENCODER = "http-response-encoder";
+  static final String HTTP_IDLE_TIMEOUT = "http-idle-timeout";
+  static final String HTTP_HANDLER = "http-handler";
+  static final String HTTP_CLIENT_CODEC = "http-client-codec";
+  static final String HTTP_UPSTREAM_HANDLER = "http-upstream-handler";
   static final String IDLE_TIMEOUT = "idle-timeout";
   static final String RELAY = "relay";
   static final String RELAY_HANDOVER = "relay-handover";

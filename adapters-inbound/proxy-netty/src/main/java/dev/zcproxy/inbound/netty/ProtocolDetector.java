@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Looks at the first byte a client sends and installs that protocol's handlers behind itself, then
- * steps out of the way (sniff and replace). {@code 0x04} is SOCKS4/4a, {@code 0x05} is SOCKS5.
- * Anything else is closed without a word: HTTP and TLS on this port come later, and until then an
- * HTTP client gets no answer rather than a wrong one.
+ * steps out of the way (sniff and replace). {@code 0x04} is SOCKS4/4a, {@code 0x05} is SOCKS5, and
+ * the first letter of an HTTP method is an HTTP/1.1 proxy request ({@link HttpFrontEnd}). Anything
+ * else is closed without a word: TLS on this port comes later, and until then a TLS client gets no
+ * answer rather than a wrong one.
  */
 @Sharable
 final class ProtocolDetector extends ChannelInboundHandlerAdapter {
@@ -25,9 +26,11 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
   static final int SOCKS5_VERSION = 0x05;
 
   private final ProxyContext context;
+  private final HttpFrontEnd http;
 
   ProtocolDetector(ProxyContext context) {
     this.context = context;
+    this.http = new HttpFrontEnd(context);
   }
 
   @Override
@@ -50,22 +53,24 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
     int first = data.getUnsignedByte(data.readerIndex());
     ChannelPipeline pipeline = ctx.pipeline();
     String self = ctx.name();
+    // SOCKS handlers go last, behind the handshake guard wherever the detector sits, so the guard
+    // counts every byte of a SOCKS handshake.
     switch (first) {
       case SOCKS4_VERSION -> {
         context.metrics().connectionAccepted(Socks4Handler.PROTOCOL);
-        pipeline.addAfter(self, PipelineNames.SOCKS4_DECODER, new Socks4RequestDecoder());
-        pipeline.addAfter(
-            PipelineNames.SOCKS4_DECODER, PipelineNames.SOCKS4_HANDLER, new Socks4Handler(context));
+        pipeline.addLast(PipelineNames.SOCKS4_DECODER, new Socks4RequestDecoder());
+        pipeline.addLast(PipelineNames.SOCKS4_HANDLER, new Socks4Handler(context));
       }
       case SOCKS5_VERSION -> {
         context.metrics().connectionAccepted(Socks5Handler.PROTOCOL);
-        pipeline.addAfter(self, PipelineNames.SOCKS5_INITIAL_DECODER, new Socks5GreetingDecoder());
-        pipeline.addAfter(
-            PipelineNames.SOCKS5_INITIAL_DECODER,
-            PipelineNames.SOCKS5_HANDLER,
-            new Socks5Handler(context));
+        pipeline.addLast(PipelineNames.SOCKS5_INITIAL_DECODER, new Socks5GreetingDecoder());
+        pipeline.addLast(PipelineNames.SOCKS5_HANDLER, new Socks5Handler(context));
       }
       default -> {
+        if (HttpFrontEnd.startsRequest(first)) {
+          http.install(ctx, data); // replays the bytes through the HTTP decoder itself
+          return;
+        }
         data.release();
         context.metrics().connectionRejected(UNKNOWN, "unknown_protocol");
         log.debug("{}: unknown protocol (first byte 0x{}), closing", ctx.channel(), hex(first));
@@ -74,7 +79,7 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
       }
     }
     pipeline.remove(self);
-    ctx.fireChannelRead(data); // still linked to the handler that now follows
+    ctx.fireChannelRead(data); // still linked to the handler that followed it
   }
 
   private static String hex(int value) {

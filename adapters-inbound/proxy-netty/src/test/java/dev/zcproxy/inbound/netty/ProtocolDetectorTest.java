@@ -21,13 +21,8 @@ class ProtocolDetectorTest {
   private final List<ByteBuf> sent = new ArrayList<>();
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "GET / HTTP/1.1\r\n",
-        "CONNECT example.com:443 HTTP/1.1\r\n",
-        "\u0016\u0003\u0001"
-      })
-  void anything_but_socks_is_closed_without_an_answer(String firstBytes) {
+  @ValueSource(strings = {"\u0016\u0003\u0001", "get / HTTP/1.1\r\n", "\u0000", "SSH-2.0-x\r\n"})
+  void anything_but_socks_and_http_is_closed_without_an_answer(String firstBytes) {
     EmbeddedProxy proxy = new EmbeddedProxy(true);
     ClientChannel client = proxy.newClient();
 
@@ -43,6 +38,24 @@ class ProtocolDetectorTest {
                 "reason",
                 "unknown_protocol"))
         .isEqualTo(1);
+    assertClean(client, sent);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"GET", "POST", "PUT", "PATCH", "CONNECT", "HEAD", "DELETE", "OPTIONS", "TRACE"})
+  void an_http_method_installs_the_http_pipeline(String method) {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(Delivery.WHOLE.send(client, (method + " ").getBytes(StandardCharsets.US_ASCII)));
+
+    assertThat(client.isOpen()).isTrue();
+    assertThat(client.pipeline().names())
+        .startsWith(PipelineNames.HTTP_REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
+        .contains(PipelineNames.HTTP_HANDLER)
+        .doesNotContain(PipelineNames.PROTOCOL_DETECTOR);
+    assertThat(proxy.counter("zcproxy.connections", "protocol", "http")).isEqualTo(1);
     assertClean(client, sent);
   }
 

@@ -1,0 +1,25 @@
+package dev.zcproxy.inbound.netty;
+
+import java.net.InetSocketAddress;
+
+/**
+ * How {@link ConnectCommand} answers an HTTP CONNECT: {@code 200 Connection established}, after
+ * which the relay owns the connection, or the error status for the refusal, then close.
+ */
+final class HttpConnectReplies implements CommandReplies {
+  private final HttpProxyHandler handler;
+
+  HttpConnectReplies(HttpProxyHandler handler) {
+    this.handler = handler;
+  }
+
+  @Override
+  public void success(InetSocketAddress address) {
+    handler.tunnelEstablished();
+  }
+
+  @Override
+  public void failure(ProxyRefusal.Kind kind) {
+    handler.tunnelRefused(kind);
+  }
+}

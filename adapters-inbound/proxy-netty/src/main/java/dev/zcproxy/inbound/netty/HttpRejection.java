@@ -1,0 +1,88 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+
+/**
+ * A request the proxy answers itself with an error status, and then closes the connection. The
+ * message is the short text of the response body: safe to show the client, never a credential.
+ * Thrown by the request checks and carried as a decoder failure, so it skips the stack trace like
+ * {@link ProxyRefusal}.
+ */
+final class HttpRejection extends Exception {
+
+  private final HttpResponseStatus status;
+  private final String label;
+
+  /**
+   * @param label the metrics reason, e.g. {@code bad_request}
+   */
+  HttpRejection(HttpResponseStatus status, String label, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.label = label;
+  }
+
+  HttpResponseStatus status() {
+    return status;
+  }
+
+  String label() {
+    return label;
+  }
+
+  static HttpRejection badRequest(String message) {
+    return new HttpRejection(HttpResponseStatus.BAD_REQUEST, "bad_request", message);
+  }
+
+  static HttpRejection badGateway(String message) {
+    return new HttpRejection(HttpResponseStatus.BAD_GATEWAY, "bad_gateway", message);
+  }
+
+  static HttpRejection authenticationRequired(String label, String message) {
+    return new HttpRejection(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, label, message);
+  }
+
+  /** Why the decoder gave up on a request head: a limit (414, 431) or a malformed message (400). */
+  static HttpRejection ofBadHead(Throwable cause) {
+    return switch (cause) {
+      case HttpRejection rejection -> rejection;
+      case TooLongHttpLineException tooLong ->
+          new HttpRejection(
+              HttpResponseStatus.REQUEST_URI_TOO_LONG,
+              "uri_too_long",
+              "the request line is longer than "
+                  + HttpStrictRequestDecoder.MAX_REQUEST_LINE
+                  + " bytes");
+      case TooLongHttpHeaderException tooLarge ->
+          new HttpRejection(
+              HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+              "headers_too_large",
+              "the request headers are larger than "
+                  + HttpStrictRequestDecoder.MAX_HEADER_BYTES
+                  + " bytes");
+      default -> badRequest("malformed request: " + cause.getMessage());
+    };
+  }
+
+  /** Why the decoder gave up on a request body: a bad chunk, whatever the exception. */
+  static HttpRejection ofBadBody(Throwable cause) {
+    return badRequest("malformed request body: " + cause.getMessage());
+  }
+
+  /** The status a refusal of the gate or the connector gets. */
+  static HttpRejection ofRefusal(ProxyRefusal refusal) {
+    return new HttpRejection(
+        statusFor(refusal.kind()), ProxyRefusals.label(refusal.kind()), refusal.getMessage());
+  }
+
+  static HttpResponseStatus statusFor(ProxyRefusal.Kind kind) {
+    return switch (kind) {
+      case NOT_ALLOWED -> HttpResponseStatus.FORBIDDEN;
+      case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+      case HOST_UNREACHABLE, NETWORK_UNREACHABLE, CONNECTION_REFUSED, GENERAL_FAILURE ->
+          HttpResponseStatus.BAD_GATEWAY;
+    };
+  }
+}

@@ -1,0 +1,75 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The responses the proxy writes itself: its refusals and the answer to a CONNECT. */
+final class HttpResponses {
+
+  /** RFC 7617: the only scheme offered, with UTF-8 user names and passwords. */
+  static final String BASIC_CHALLENGE = "Basic realm=\"zcproxy\", charset=\"UTF-8\"";
+
+  static final HttpResponseStatus CONNECTION_ESTABLISHED =
+      new HttpResponseStatus(200, "Connection established");
+
+  private HttpResponses() {}
+
+  /**
+   * The error response for a rejection: a short text body, and {@code Connection: close} because
+   * the proxy closes every connection it refuses a request on.
+   */
+  static FullHttpResponse forRejection(HttpRejection rejection) {
+    byte[] body = (rejection.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, rejection.status(), Unpooled.wrappedBuffer(body));
+    response
+        .headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (rejection.status().equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED)) {
+      response.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, BASIC_CHALLENGE);
+    }
+    return response;
+  }
+
+  /** RFC 9110 §9.3.6: a 2xx to CONNECT has no content and no framing headers. */
+  static FullHttpResponse connectionEstablished() {
+    return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, CONNECTION_ESTABLISHED);
+  }
+
+  /**
+   * The response as bytes, for the handshake guard: it writes below the HTTP encoder, so what it
+   * sends must already be on-the-wire HTTP. Releases the response.
+   */
+  static ByteBuf encode(ByteBufAllocator allocator, FullHttpResponse response) {
+    try {
+      StringBuilder head = new StringBuilder(128);
+      head.append(response.protocolVersion().text())
+          .append(' ')
+          .append(response.status().code())
+          .append(' ')
+          .append(response.status().reasonPhrase())
+          .append("\r\n");
+      for (Map.Entry<String, String> header : response.headers()) {
+        head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
+      }
+      head.append("\r\n");
+      byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+      ByteBuf encoded = allocator.buffer(headBytes.length + response.content().readableBytes());
+      return encoded.writeBytes(headBytes).writeBytes(response.content());
+    } finally {
+      response.release();
+    }
+  }
+}
