@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Side-by-side SOCKS5 benchmark on loopback: direct, zcproxy (relay copy and auto) and Dante.
 # Measures single-stream throughput and connections per second, several rounds with the systems
 # interleaved, and writes the medians with ratios to bench/results/socks-<date>.md.
@@ -24,16 +25,14 @@ pass: a little over 4 min by default.
 EOF
 }
 
-die() {
-  echo "socks-bench: $*" >&2
-  exit 1
-}
-
 measured_seconds=8
 warmup_seconds=1
 rounds=3
 threads=32
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name="socks-bench"
+# shellcheck source=lib.sh
+source "$repo/bench/lib.sh"
 proxy_jar="$repo/app-proxy/target/zcproxy-proxy.jar"
 while (($# > 0)); do
   case "$1" in
@@ -52,139 +51,18 @@ done
 
 java_bin="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 bench_jar="$repo/bench/target/zcproxy-bench.jar"
-danted_bin=/usr/sbin/danted
 
 # ---- preflight ------------------------------------------------------------------------------
 [[ -x $java_bin ]] || die "no java at $java_bin: set JAVA_HOME to a JDK 25"
 [[ -f $proxy_jar && -f $bench_jar ]] || die "jars missing: run ./mvnw -q -DskipTests package first"
-[[ -x $danted_bin ]] || die "no $danted_bin: apt-get install -y dante-server"
+[[ -x /usr/sbin/danted ]] || die "no /usr/sbin/danted: apt-get install -y dante-server"
 command -v curl >/dev/null || die "no curl: apt-get install -y curl"
 ((EUID == 0)) || die "run as root: Dante needs it to switch to the unprivileged user"
 
-work=$(mktemp -d -t socks-bench.XXXXXX)
-started_pids=()
-cleanup() {
-  local pid
-  for pid in "${started_pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+bench_make_workdir
 clock_ticks=$(getconf CLK_TCK)
 read -r zc_copy_port zc_copy_admin zc_auto_port zc_auto_admin dante_port \
   < <("$java_bin" -jar "$bench_jar" free-ports --count 5)
-
-# ---- the systems under test -----------------------------------------------------------------
-# Sets started_pid to the proxy's pid once /readyz answers.
-start_zcproxy() {
-  local name=$1 relay=$2 port=$3 admin=$4
-  local dir="$work/$name"
-  mkdir -p "$dir"
-  cat >"$dir/policy.yaml" <<EOF
-anonymous: true
-rules:
-  - action: allow
-    destinations: ["127.0.0.1/32"]
-EOF
-  cat >"$dir/zcproxy.yaml" <<EOF
-listen: 127.0.0.1:$port
-admin: { listen: 127.0.0.1:$admin }
-relay: $relay
-policy: { file: policy.yaml }
-shutdown: { drainTimeout: 2s }
-EOF
-  "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-    -jar "$proxy_jar" --config "$dir/zcproxy.yaml" >"$dir/proxy.log" 2>&1 &
-  started_pid=$!
-  started_pids+=("$started_pid")
-  local attempt
-  for attempt in $(seq 150); do
-    kill -0 "$started_pid" 2>/dev/null || die "zcproxy ($name) exited at startup: $(tail -20 "$dir/proxy.log")"
-    if curl -fsS -o /dev/null "http://127.0.0.1:$admin/readyz" 2>/dev/null; then
-      return 0
-    fi
-    [[ $attempt -lt 150 ]] && sleep 0.2
-  done
-  die "zcproxy ($name) not ready after 30 s: $(tail -20 "$dir/proxy.log")"
-}
-
-# Dante 1.4: no authentication, loopback only. Sets started_pid to the mother process's pid.
-start_dante() {
-  local port=$1
-  local dir="$work/dante"
-  mkdir -p "$dir"
-  cat >"$dir/danted.conf" <<EOF
-logoutput: $dir/danted.log
-internal: 127.0.0.1 port = $port
-external: 127.0.0.1
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass {
-  from: 127.0.0.0/8 to: 0.0.0.0/0
-}
-socks pass {
-  from: 127.0.0.0/8 to: 127.0.0.0/8
-  command: connect
-}
-EOF
-  "$danted_bin" -f "$dir/danted.conf" -p "$dir/danted.pid" >"$dir/danted.out" 2>&1 &
-  started_pid=$!
-  started_pids+=("$started_pid")
-  local attempt
-  for attempt in $(seq 150); do
-    kill -0 "$started_pid" 2>/dev/null || die "danted exited at startup: $(cat "$dir/danted.out" "$dir/danted.log" 2>/dev/null)"
-    if grep -q 'running' "$dir/danted.log" 2>/dev/null; then
-      return 0
-    fi
-    [[ $attempt -lt 150 ]] && sleep 0.2
-  done
-  die "danted not ready after 30 s"
-}
-
-# CPU time (clock ticks) of a process and all its descendants, including reaped children:
-# utime + stime + cutime + cstime, fields 14-17 of /proc/PID/stat. Dante forks workers, so the
-# whole tree counts. Field 2 (the command name) may hold spaces: parse after the last ") ".
-tree_cpu_ticks() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
-    {
-      pid = $1
-      rest = $0
-      sub(/^.*\) /, "", rest)
-      split(rest, f, " ")
-      parent[pid] = f[2]
-      ticks[pid] = f[12] + f[13] + f[14] + f[15]
-    }
-    END {
-      total = 0
-      for (p in ticks) {
-        q = p
-        for (depth = 0; depth < 64 && q != root && q > 1; depth++) q = parent[q]
-        if (q == root) total += ticks[p]
-      }
-      print total
-    }'
-}
-
-# Prints the value of key in a "k=v k=v" line.
-field() {
-  local key=$1 line=$2 pair
-  for pair in $line; do
-    if [[ $pair == "$key="* ]]; then
-      echo "${pair#*=}"
-      return 0
-    fi
-  done
-  die "no $key in: $line"
-}
-
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # ---- one measurement ------------------------------------------------------------------------
 # One table for every number: results[METRIC,SYSTEM,ROUND].
@@ -203,8 +81,7 @@ run_system() {
     || die "$name: throughput run failed"
   after=$([[ -n $pid ]] && tree_cpu_ticks "$pid" || echo 0)
   results[gbit,$name,$round]=$(field gbit_per_second "$line")
-  results[cpu_per_gb,$name,$round]=$(awk -v t=$((after - before)) -v hz="$clock_ticks" -v b="$(field total_bytes "$line")" \
-    'BEGIN { printf "%.3f", (t / hz) / (b / 1e9) }')
+  results[cpu_per_gb,$name,$round]=$(cpu_seconds_per_gb $((after - before)) "$(field total_bytes "$line")")
 
   before=$([[ -n $pid ]] && tree_cpu_ticks "$pid" || echo 0)
   line=$("$java_bin" -jar "$bench_jar" cps "${via[@]}" "${common[@]}" --threads "$threads") \
@@ -223,9 +100,11 @@ run_system() {
 
 # ---- the run --------------------------------------------------------------------------------
 echo "starting zcproxy (relay copy, relay auto) and Dante in $work"
-start_zcproxy zcproxy-copy copy "$zc_copy_port" "$zc_copy_admin"
+start_zcproxy zcproxy-copy copy "$zc_copy_port" "$zc_copy_admin" \
+  || die "zcproxy-copy exited at startup: $(tail -20 "$work/zcproxy-copy/proxy.log")"
 zc_copy_pid=$started_pid
-start_zcproxy zcproxy-auto auto "$zc_auto_port" "$zc_auto_admin"
+start_zcproxy zcproxy-auto auto "$zc_auto_port" "$zc_auto_admin" \
+  || die "zcproxy-auto exited at startup: $(tail -20 "$work/zcproxy-auto/proxy.log")"
 zc_auto_pid=$started_pid
 start_dante "$dante_port"
 dante_pid=$started_pid

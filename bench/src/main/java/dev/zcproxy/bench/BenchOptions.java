@@ -1,5 +1,6 @@
 package dev.zcproxy.bench;
 
+import dev.zcproxy.bench.ThroughputRun.Direction;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -8,8 +9,15 @@ import java.util.Optional;
  * The command line, parsed and checked.
  *
  * @param mode what to measure
- * @param socks the SOCKS5 proxy to go through; empty means connect directly
+ * @param socks the SOCKS5 proxy to go through; empty means no SOCKS
  * @param credentials RFC 1929 username and password for the proxy, if it wants them
+ * @param forward a plain TCP forwarder to connect to instead of the far end (HAProxy {@code mode
+ *     tcp}); its backend must be 127.0.0.1:{@code farEndPort}
+ * @param farEndPort where the far end (sink, source, echo or responder) listens; 0 for any free
+ *     port
+ * @param direction which way the bytes go in {@code throughput} mode
+ * @param streams parallel streams in {@code throughput} mode
+ * @param messageBytes request and response size in {@code latency} mode
  * @param duration how long the measured part of a run lasts
  * @param warmup how long the run goes before measuring starts (JIT, connection pools, caches)
  * @param threads concurrent clients in {@code cps} mode
@@ -19,6 +27,11 @@ record BenchOptions(
     Mode mode,
     Optional<InetSocketAddress> socks,
     Optional<Credentials> credentials,
+    Optional<InetSocketAddress> forward,
+    int farEndPort,
+    Direction direction,
+    int streams,
+    int messageBytes,
     Duration duration,
     Duration warmup,
     int threads,
@@ -27,6 +40,7 @@ record BenchOptions(
   enum Mode {
     THROUGHPUT,
     CPS,
+    LATENCY,
     FREE_PORTS
   }
 
@@ -37,19 +51,30 @@ record BenchOptions(
       usage: java -jar zcproxy-bench.jar MODE [options]
 
       modes:
-        throughput   one TCP stream to a local sink for --seconds; prints bytes per second
+        throughput   --streams TCP streams between the client and a local sink (upload) or source
+                     (download) for --seconds; prints bytes per second over all streams
+        latency      one long-lived connection; the client sends --message-bytes, waits for the
+                     echo, and repeats for --seconds; prints round trips per second and p50/p99
         cps          --threads clients, each looping connect / 64-byte request / 64-byte response /
                      close for --seconds; prints connections per second and p50/p99 latency
         free-ports   prints --count TCP ports on 127.0.0.1 that are free right now
 
+      the path (default: connect straight to the far end):
+        --socks HOST:PORT     go through this SOCKS5 proxy
+        --user NAME           RFC 1929 username for the proxy (with --pass)
+        --pass PASSWORD       RFC 1929 password for the proxy
+        --forward HOST:PORT   connect to this plain TCP forwarder (HAProxy mode tcp) instead; its
+                              backend must be 127.0.0.1:--far-end-port
+        --far-end-port N      the far end listens on this port of 127.0.0.1 (default: any free one)
+
       options:
-        --socks HOST:PORT   go through this SOCKS5 proxy (default: connect directly)
-        --user NAME         RFC 1929 username for the proxy (with --pass)
-        --pass PASSWORD     RFC 1929 password for the proxy
-        --seconds N         measured duration (default 8)
-        --warmup N          unmeasured lead-in, in seconds (default 1)
-        --threads N         concurrent clients in cps mode (default 32)
-        --count N           ports to print in free-ports mode (default 1)
+        --direction D         upload or download, in throughput mode (default upload)
+        --streams N           parallel streams in throughput mode (default 1)
+        --message-bytes N     request and response size in latency mode (default 1024)
+        --seconds N           measured duration (default 8)
+        --warmup N            unmeasured lead-in, in seconds (default 1)
+        --threads N           concurrent clients in cps mode (default 32)
+        --count N             ports to print in free-ports mode (default 1)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -60,12 +85,18 @@ record BenchOptions(
         switch (args[0]) {
           case "throughput" -> Mode.THROUGHPUT;
           case "cps" -> Mode.CPS;
+          case "latency" -> Mode.LATENCY;
           case "free-ports" -> Mode.FREE_PORTS;
           default -> throw new IllegalArgumentException("unknown mode: " + args[0]);
         };
     InetSocketAddress socks = null;
     String user = null;
     String password = null;
+    InetSocketAddress forward = null;
+    int farEndPort = 0;
+    Direction direction = Direction.UPLOAD;
+    int streams = 1;
+    int messageBytes = 1024;
     int seconds = 8;
     int warmupSeconds = 1;
     int threads = 32;
@@ -77,9 +108,14 @@ record BenchOptions(
       }
       String value = args[i + 1];
       switch (flag) {
-        case "--socks" -> socks = hostAndPort(value);
+        case "--socks" -> socks = hostAndPort(flag, value);
         case "--user" -> user = value;
         case "--pass" -> password = value;
+        case "--forward" -> forward = hostAndPort(flag, value);
+        case "--far-end-port" -> farEndPort = port(flag, value);
+        case "--direction" -> direction = direction(value);
+        case "--streams" -> streams = positive(flag, value);
+        case "--message-bytes" -> messageBytes = positive(flag, value);
         case "--seconds" -> seconds = positive(flag, value);
         case "--warmup" -> warmupSeconds = nonNegative(flag, value);
         case "--threads" -> threads = positive(flag, value);
@@ -93,23 +129,52 @@ record BenchOptions(
     if (user != null && socks == null) {
       throw new IllegalArgumentException("--user and --pass need --socks");
     }
+    if (socks != null && forward != null) {
+      throw new IllegalArgumentException("--socks and --forward exclude each other");
+    }
+    if (forward != null && farEndPort == 0) {
+      // The forwarder's backend is fixed, so the far end must listen where it points.
+      throw new IllegalArgumentException("--forward needs --far-end-port");
+    }
     return new BenchOptions(
         mode,
         Optional.ofNullable(socks),
         user == null ? Optional.empty() : Optional.of(new Credentials(user, password)),
+        Optional.ofNullable(forward),
+        farEndPort,
+        direction,
+        streams,
+        messageBytes,
         Duration.ofSeconds(seconds),
         Duration.ofSeconds(warmupSeconds),
         threads,
         count);
   }
 
-  private static InetSocketAddress hostAndPort(String value) {
+  private static InetSocketAddress hostAndPort(String flag, String value) {
     int colon = value.lastIndexOf(':');
     if (colon <= 0 || colon == value.length() - 1) {
-      throw new IllegalArgumentException("--socks wants HOST:PORT, got " + value);
+      throw new IllegalArgumentException(flag + " wants HOST:PORT, got " + value);
     }
     return new InetSocketAddress(
-        value.substring(0, colon), positive("--socks port", value.substring(colon + 1)));
+        value.substring(0, colon), port(flag + " port", value.substring(colon + 1)));
+  }
+
+  private static Direction direction(String value) {
+    return switch (value) {
+      case "upload" -> Direction.UPLOAD;
+      case "download" -> Direction.DOWNLOAD;
+      default ->
+          throw new IllegalArgumentException("--direction wants upload or download, got " + value);
+    };
+  }
+
+  private static int port(String flag, String value) {
+    int number = positive(flag, value);
+    if (number > 65_535) {
+      throw new IllegalArgumentException(flag + " must be at most 65535");
+    }
+    return number;
   }
 
   private static int positive(String flag, String value) {

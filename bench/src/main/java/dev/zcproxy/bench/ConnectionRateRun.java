@@ -59,9 +59,10 @@ final class ConnectionRateRun {
 
   private ConnectionRateRun() {}
 
-  static Result run(Connector connector, int threads, Duration warmup, Duration duration)
+  static Result run(
+      Connector connector, int threads, Duration warmup, Duration duration, int farEndPort)
       throws IOException, InterruptedException {
-    try (ResponderServer responder = ResponderServer.start()) {
+    try (ResponderServer responder = ResponderServer.start(farEndPort)) {
       InetSocketAddress target = responder.address();
       long measureFrom = System.nanoTime() + warmup.toNanos();
       long end = measureFrom + duration.toNanos();

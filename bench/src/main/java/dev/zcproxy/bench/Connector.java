@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Opens a blocking TCP connection to a target, either directly or through a SOCKS5 proxy (RFC 1928
- * CONNECT, with RFC 1929 username/password when credentials are given). The handshake is the plain
+ * Opens a blocking TCP connection to a target: directly, through a SOCKS5 proxy (RFC 1928 CONNECT,
+ * with RFC 1929 username/password when credentials are given), or through a plain TCP forwarder
+ * (HAProxy in {@code mode tcp}) whose backend is the target. The SOCKS handshake is the plain
  * sequential one, request after reply, the way curl and most clients do it, so every proxy is
  * measured on the same round trips.
  */
@@ -22,10 +23,24 @@ final class Connector {
 
   private final Optional<InetSocketAddress> socks;
   private final Optional<BenchOptions.Credentials> credentials;
+  private final Optional<InetSocketAddress> forwarder;
 
-  Connector(Optional<InetSocketAddress> socks, Optional<BenchOptions.Credentials> credentials) {
+  /**
+   * @param socks the SOCKS5 proxy to go through, if any
+   * @param credentials for the SOCKS5 proxy, if it wants them
+   * @param forwarder a plain TCP forwarder to connect to instead of the target, if any; it must
+   *     forward to the target by itself (at most one of {@code socks} and {@code forwarder})
+   */
+  Connector(
+      Optional<InetSocketAddress> socks,
+      Optional<BenchOptions.Credentials> credentials,
+      Optional<InetSocketAddress> forwarder) {
+    if (socks.isPresent() && forwarder.isPresent()) {
+      throw new IllegalArgumentException("a SOCKS proxy and a TCP forwarder exclude each other");
+    }
     this.socks = socks;
     this.credentials = credentials;
+    this.forwarder = forwarder;
   }
 
   /**
@@ -38,7 +53,7 @@ final class Connector {
       Socket socket = channel.socket();
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(READ_TIMEOUT_MILLIS);
-      socket.connect(socks.orElse(target), CONNECT_TIMEOUT_MILLIS);
+      socket.connect(socks.or(() -> forwarder).orElse(target), CONNECT_TIMEOUT_MILLIS);
       if (socks.isPresent()) {
         handshake(socket, target);
       }

@@ -8,10 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The load generator behind {@code bench/socks-bench.sh}: measures one path (direct, or through a
- * SOCKS5 proxy) on loopback, and prints one line of {@code key=value} pairs for the script to read.
- * It starts its own far end (a sink, or a request/response server) in the same JVM, so a run needs
- * nothing but the proxy under test.
+ * The load generator behind {@code bench/socks-bench.sh} and {@code bench/splice-bench.sh}:
+ * measures one path (direct, through a SOCKS5 proxy, or through a plain TCP forwarder) on loopback,
+ * and prints one line of {@code key=value} pairs for the script to read. It starts its own far end
+ * (a sink, a source, an echo or a request/response server) in the same JVM, so a run needs nothing
+ * but the proxy under test.
  *
  * <p>Exit status: 0 measured, 1 the run failed (the proxy refused, stalled or dropped connections),
  * 2 bad command line.
@@ -48,12 +49,32 @@ public final class LoadGenerator {
   }
 
   private static String run(BenchOptions options) throws IOException, InterruptedException {
-    Connector connector = new Connector(options.socks(), options.credentials());
+    Connector connector = new Connector(options.socks(), options.credentials(), options.forward());
     return switch (options.mode()) {
       case THROUGHPUT ->
-          ThroughputRun.run(connector, options.warmup(), options.duration()).report();
+          ThroughputRun.run(
+                  connector,
+                  options.direction(),
+                  options.streams(),
+                  options.warmup(),
+                  options.duration(),
+                  options.farEndPort())
+              .report();
+      case LATENCY ->
+          LatencyRun.run(
+                  connector,
+                  options.messageBytes(),
+                  options.warmup(),
+                  options.duration(),
+                  options.farEndPort())
+              .report();
       case CPS ->
-          ConnectionRateRun.run(connector, options.threads(), options.warmup(), options.duration())
+          ConnectionRateRun.run(
+                  connector,
+                  options.threads(),
+                  options.warmup(),
+                  options.duration(),
+                  options.farEndPort())
               .report();
       case FREE_PORTS -> freePorts(options.count());
     };

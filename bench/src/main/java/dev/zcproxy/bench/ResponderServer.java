@@ -2,7 +2,6 @@ package dev.zcproxy.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -17,7 +16,6 @@ import java.nio.channels.SocketChannel;
 final class ResponderServer implements AutoCloseable {
 
   static final int MESSAGE_BYTES = 64;
-  private static final int BACKLOG = 4096;
 
   private final ServerSocketChannel server;
 
@@ -25,10 +23,11 @@ final class ResponderServer implements AutoCloseable {
     this.server = server;
   }
 
-  static ResponderServer start() throws IOException {
-    ServerSocketChannel server = ServerSocketChannel.open();
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
-    ResponderServer responder = new ResponderServer(server);
+  /**
+   * @param port 0 for any free port
+   */
+  static ResponderServer start(int port) throws IOException {
+    ResponderServer responder = new ResponderServer(LoopbackListener.open(port));
     Thread.ofPlatform().daemon().name("responder-accept").start(responder::acceptLoop);
     return responder;
   }

@@ -1,14 +1,13 @@
 package dev.zcproxy.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Reads and discards whatever arrives, counting the bytes: the far end of a throughput run. */
+/** Reads and discards whatever arrives, counting the bytes: the far end of an upload run. */
 final class SinkServer implements AutoCloseable {
 
   private static final int READ_BUFFER_BYTES = 256 * 1024;
@@ -21,10 +20,11 @@ final class SinkServer implements AutoCloseable {
     this.server = server;
   }
 
-  static SinkServer start() throws IOException {
-    ServerSocketChannel server = ServerSocketChannel.open();
-    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    SinkServer sink = new SinkServer(server);
+  /**
+   * @param port 0 for any free port
+   */
+  static SinkServer start(int port) throws IOException {
+    SinkServer sink = new SinkServer(LoopbackListener.open(port));
     Thread.ofPlatform().daemon().name("sink-accept").start(sink::acceptLoop);
     return sink;
   }
@@ -33,6 +33,7 @@ final class SinkServer implements AutoCloseable {
     return (InetSocketAddress) server.getLocalAddress();
   }
 
+  /** Bytes received so far, over every stream. */
   long received() {
     return received.get();
   }
