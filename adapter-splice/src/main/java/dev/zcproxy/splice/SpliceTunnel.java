@@ -20,6 +20,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -43,9 +44,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Errors: a failed call or a pending socket error resets the other side (SO_LINGER 0) and
  *       closes both.
  *   <li>Idle: no byte either way for the idle timeout closes both, with a FIN.
- *   <li>Closing: the registrations are cancelled, the pipes closed, and then the Netty channels
- *       closed, which is what gives back the front end's connection counts. A channel closed by the
- *       front end (shutdown) tears the tunnel down the same way.
+ *   <li>Closing: the registrations are cancelled, the pipes closed, and then, once the event loop
+ *       is through its current batch of events, the Netty channels closed, which is what gives back
+ *       the front end's connection counts. A channel closed by the front end (shutdown) tears the
+ *       tunnel down the same way.
  * </ul>
  *
  * Everything runs on the channels' event loop, so nothing here needs a lock.
@@ -310,8 +312,28 @@ final class SpliceTunnel {
           readinessEvents);
     }
     observer.closed();
-    clientSide.channel.close();
-    upstreamSide.channel.close();
+    closeChannelsAfterThisTurn();
+  }
+
+  /**
+   * Closes both sockets once the event loop has finished the batch of readiness events it is
+   * working through. Netty finds a handler by descriptor number: were a socket closed now, a socket
+   * opened later in the same batch (an upstream connect for another client) could get its number,
+   * and this socket's events still waiting in the batch would reach that new channel (seen as a
+   * read on a still-connecting socket failing with ENOTCONN). Out of epoll already, the sockets
+   * stay quiet until then.
+   */
+  private void closeChannelsAfterThisTurn() {
+    Runnable close =
+        () -> {
+          clientSide.channel.close();
+          upstreamSide.channel.close();
+        };
+    try {
+      loop.execute(close);
+    } catch (RejectedExecutionException shuttingDown) {
+      close.run();
+    }
   }
 
   boolean isClosed() {

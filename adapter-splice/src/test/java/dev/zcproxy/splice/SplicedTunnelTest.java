@@ -22,6 +22,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -354,6 +356,40 @@ class SplicedTunnelTest {
               assertThat(Pipe.openPipes()).isZero();
               assertThat(SpliceTestKit.openFileDescriptors()).isEqualTo(baseline);
             });
+    assertThat(upstream.failures).isEmpty();
+  }
+
+  @Test
+  void tunnels_opened_and_closed_by_many_clients_at_once_all_succeed() throws Exception {
+    // The far end answers and hangs up, as a web server does: tunnels end while other clients'
+    // upstream connects are under way on the same event loops, which is when a closed socket's
+    // descriptor number is reused at once.
+    upstream =
+        new Upstream(
+            socket -> {
+              socket.getOutputStream().write(socket.getInputStream().read());
+              socket.shutdownOutput();
+            });
+    int clients = 16;
+    int tunnelsEach = 150;
+    List<Future<Integer>> done = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      done.add(
+          threads.submit(
+              () -> {
+                for (int i = 0; i < tunnelsEach; i++) {
+                  roundTrip();
+                }
+                return tunnelsEach;
+              }));
+    }
+    int succeeded = 0;
+    for (Future<Integer> client : done) {
+      succeeded += client.get(60, TimeUnit.SECONDS);
+    }
+
+    assertThat(succeeded).isEqualTo(clients * tunnelsEach);
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
     assertThat(upstream.failures).isEmpty();
   }
 
