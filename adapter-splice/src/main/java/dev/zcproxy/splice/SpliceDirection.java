@@ -171,6 +171,11 @@ final class SpliceDirection {
     return bytes;
   }
 
+  /** Whether bytes wait for the sink to take them: only the sink's writability moves them on. */
+  boolean waitingForSink() {
+    return prefix != null || pipe.buffered() > 0;
+  }
+
   State state() {
     return state;
   }

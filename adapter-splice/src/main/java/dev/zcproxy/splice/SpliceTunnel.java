@@ -211,7 +211,11 @@ final class SpliceTunnel {
     if ((ops & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
       pump(side.outgoing());
     }
-    if ((ops & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+    // Edge-triggered epoll reports EPOLLOUT with every event of a writable socket; it only
+    // matters to a direction that has bytes waiting for this socket. Pumping the other direction
+    // on each of them cost a splice that said EAGAIN, ~0.7 system calls per message both ways.
+    if ((ops & (EPOLLHUP | EPOLLERR)) != 0
+        || (ops & EPOLLOUT) != 0 && side.incoming().direction.waitingForSink()) {
       pump(side.incoming());
     }
   }
