@@ -4,77 +4,171 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Runs the real curl (Debian's 7.88) through the proxy. Build one with the SOCKS flavour the test
- * needs, then {@link #fetch(String)}:
+ * Runs the real curl (Debian's 7.88) through the proxy. Build one with the proxy flavour the test
+ * needs, then {@link #fetch(String...)}:
  *
  * <pre>{@code Curl.socks5(proxy.port()).user("alice", "wonderland").fetch(origin.url("/hello"))}
  * </pre>
  *
  * <p>curl reports a failed SOCKS handshake with exit code 97 and a message that carries the
- * server's reply code, e.g. {@code Can't complete SOCKS5 connection to 127.0.0.1. (2)}.
+ * server's reply code, e.g. {@code Can't complete SOCKS5 connection to 127.0.0.1. (2)}. Through the
+ * HTTP proxy, a refused forward request is an ordinary response (exit 0, the proxy's status), and a
+ * refused CONNECT is exit 56 with {@code CONNECT tunnel failed, response 403}.
  */
 public final class Curl {
 
   /** curl's exit code for any failed SOCKS handshake (CURLE_PROXY). */
   public static final int EXIT_PROXY_HANDSHAKE_FAILED = 97;
 
+  /** curl's exit code for a CONNECT the HTTP proxy answered with an error (CURLE_RECV_ERROR). */
+  public static final int EXIT_CONNECT_TUNNEL_FAILED = 56;
+
   private static final String STATUS_MARKER = "zcproxy-it-http-code=";
+  private static final Pattern STATUS_LINE = Pattern.compile(STATUS_MARKER + "(\\d+)\\n?");
   private static final long PROCESS_TIMEOUT_SECONDS = 30;
 
   private final String proxyOption;
   private final int proxyPort;
+  private final boolean httpProxy;
+  private final List<String> headers = new ArrayList<>();
   private String credentials;
+  private boolean tunnel;
+  private boolean verbose;
+  private Path uploadFile;
 
-  private Curl(String proxyOption, int proxyPort) {
+  private Curl(String proxyOption, int proxyPort, boolean httpProxy) {
     this.proxyOption = proxyOption;
     this.proxyPort = proxyPort;
+    this.httpProxy = httpProxy;
+  }
+
+  /**
+   * The HTTP proxy: absolute-form requests for {@code http://} URLs, or CONNECT with {@link
+   * #tunnel()}. Credentials go into the proxy URL ({@code http://user:password@host:port}), as a
+   * user would write them.
+   */
+  public static Curl httpProxy(int proxyPort) {
+    return new Curl("--proxy", proxyPort, true);
   }
 
   /** SOCKS5, curl resolves the host name itself. */
   public static Curl socks5(int proxyPort) {
-    return new Curl("--socks5", proxyPort);
+    return new Curl("--socks5", proxyPort, false);
   }
 
   /** SOCKS5, the proxy resolves the host name (ATYP 3). */
   public static Curl socks5Hostname(int proxyPort) {
-    return new Curl("--socks5-hostname", proxyPort);
+    return new Curl("--socks5-hostname", proxyPort, false);
   }
 
   public static Curl socks4(int proxyPort) {
-    return new Curl("--socks4", proxyPort);
+    return new Curl("--socks4", proxyPort, false);
   }
 
   /** SOCKS4a: the host name travels to the proxy after the user id. */
   public static Curl socks4a(int proxyPort) {
-    return new Curl("--socks4a", proxyPort);
+    return new Curl("--socks4a", proxyPort, false);
   }
 
-  /** RFC 1929 username/password for SOCKS5 ({@code -U user:password}). */
+  /**
+   * RFC 1929 username/password for SOCKS5 ({@code -U user:password}), or Basic credentials for the
+   * HTTP proxy.
+   */
   public Curl user(String name, String password) {
     this.credentials = name + ":" + password;
     return this;
   }
 
-  public Result fetch(String url) {
-    List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
-    command.addAll(List.of(proxyOption, "127.0.0.1:" + proxyPort));
-    if (credentials != null) {
-      command.addAll(List.of("-U", credentials));
-    }
-    // The status goes to stderr so that stdout holds the body and nothing else.
-    command.addAll(List.of("-o", "-", "-w", "%{stderr}" + STATUS_MARKER + "%{http_code}\\n", url));
-    return run(command);
+  /** Through the HTTP proxy with CONNECT, also for {@code http://} URLs ({@code -p}). */
+  public Curl tunnel() {
+    this.tunnel = true;
+    return this;
   }
 
-  private static Result run(List<String> command) {
+  /** A request header for the origin ({@code -H "Name: value"}). */
+  public Curl header(String line) {
+    headers.add(line);
+    return this;
+  }
+
+  /** POSTs the file's bytes exactly as they are ({@code --data-binary @file}). */
+  public Curl postFile(Path file) {
+    this.uploadFile = file;
+    return this;
+  }
+
+  /** curl's {@code -v} account of the connections in {@link Result#stderr()}. */
+  public Curl verbose() {
+    this.verbose = true;
+    return this;
+  }
+
+  /** Fetches each URL in turn, in one curl run: curl reuses a connection where it can. */
+  public Result fetch(String... urls) {
+    List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
+    if (httpProxy) {
+      String userInfo = credentials == null ? "" : credentials + "@";
+      command.addAll(List.of(proxyOption, "http://" + userInfo + "127.0.0.1:" + proxyPort));
+    } else {
+      command.addAll(List.of(proxyOption, "127.0.0.1:" + proxyPort));
+      if (credentials != null) {
+        command.addAll(List.of("-U", credentials));
+      }
+    }
+    if (tunnel) {
+      command.add("-p");
+    }
+    if (verbose) {
+      command.add("-v");
+    }
+    headers.forEach(header -> command.addAll(List.of("-H", header)));
+    if (uploadFile != null) {
+      command.addAll(List.of("--data-binary", "@" + uploadFile));
+    }
+    // The status goes to stderr so that stdout holds the bodies and nothing else.
+    command.addAll(List.of("-w", "%{stderr}" + STATUS_MARKER + "%{http_code}\\n"));
+    Path headerDump = createHeaderDump();
+    try {
+      command.addAll(List.of("-D", headerDump.toString()));
+      for (String url : urls) {
+        command.addAll(List.of("-o", "-", url));
+      }
+      return run(command, headerDump);
+    } finally {
+      deleteQuietly(headerDump);
+    }
+  }
+
+  private static Path createHeaderDump() {
+    try {
+      return Files.createTempFile("curl-headers-", ".txt");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a file for curl's response headers", e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // A stray file in the temporary directory must not fail the test.
+    }
+  }
+
+  private static Result run(List<String> command, Path headerDump) {
     ProcessBuilder builder = new ProcessBuilder(command);
     // A proxy from the environment must not sneak in between curl and the proxy under test.
     builder.environment().keySet().removeIf(key -> key.toLowerCase().endsWith("_proxy"));
@@ -89,8 +183,8 @@ public final class Curl {
       return Result.parse(
           process.exitValue(),
           body,
-          new String(
-              stderr.get(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+          new String(stderr.get(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS), StandardCharsets.UTF_8),
+          Files.readString(headerDump, StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + command, e);
     } catch (InterruptedException e) {
@@ -119,19 +213,37 @@ public final class Curl {
    * What curl did.
    *
    * @param exitCode 0 on success, {@link #EXIT_PROXY_HANDSHAKE_FAILED} when the proxy refused
-   * @param httpStatus the origin's status, 0 when no response arrived
-   * @param stderr curl's error message, if any
+   * @param body every response body, one after the other
+   * @param httpStatus the status of the last response, 0 when no response arrived
+   * @param stderr curl's error message, if any, and its {@code -v} account
+   * @param responseHeads the response heads as curl received them ({@code -D}), blank-line
+   *     separated: a CONNECT's answer and interim {@code 100 Continue} heads included
    */
-  public record Result(int exitCode, byte[] body, int httpStatus, String stderr) {
+  public record Result(
+      int exitCode, byte[] body, int httpStatus, String stderr, String responseHeads) {
 
-    static Result parse(int exitCode, byte[] body, String rawStderr) {
-      int marker = rawStderr.lastIndexOf(STATUS_MARKER);
-      if (marker < 0) {
-        return new Result(exitCode, body, 0, rawStderr);
+    static Result parse(int exitCode, byte[] body, String rawStderr, String responseHeads) {
+      Matcher marker = STATUS_LINE.matcher(rawStderr);
+      int status = 0;
+      while (marker.find()) {
+        status = Integer.parseInt(marker.group(1));
       }
-      String status = rawStderr.substring(marker + STATUS_MARKER.length()).strip();
-      String stderr = rawStderr.substring(0, marker);
-      return new Result(exitCode, body, Integer.parseInt(status), stderr);
+      return new Result(exitCode, body, status, marker.replaceAll(""), responseHeads);
+    }
+
+    /**
+     * A header of the last response head, or null: the name compared without case, the value as
+     * sent.
+     */
+    public String header(String name) {
+      String[] heads = responseHeads.strip().split("\\r?\\n\\r?\\n");
+      String prefix = name.toLowerCase(Locale.ROOT) + ":";
+      for (String line : heads[heads.length - 1].split("\\r?\\n")) {
+        if (line.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+          return line.substring(prefix.length()).strip();
+        }
+      }
+      return null;
     }
 
     public String bodyText() {

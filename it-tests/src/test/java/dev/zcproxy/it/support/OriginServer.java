@@ -8,14 +8,25 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 
 /**
  * The HTTP server the tests reach through the proxy, on 127.0.0.1 and an ephemeral port. {@code
  * /hello} answers a short known text; {@code /large} answers {@link #LARGE_BODY_SIZE} bytes of
- * deterministic noise, so a relay that drops, repeats or reorders bytes fails the checksum.
+ * deterministic noise, so a relay that drops, repeats or reorders bytes fails the checksum; {@code
+ * /echo} answers the request body as it arrived.
+ *
+ * <p>Every path under those three works the same ({@code /hello/some-case}), so a test can give its
+ * requests a path of their own and find them in {@link #requestsTo(String)}: what the origin
+ * received is what the proxy forwarded.
  */
 public final class OriginServer implements AutoCloseable {
 
@@ -26,10 +37,34 @@ public final class OriginServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final List<ReceivedRequest> received;
 
-  private OriginServer(HttpServer server, ExecutorService executor) {
+  private OriginServer(
+      HttpServer server, ExecutorService executor, List<ReceivedRequest> received) {
     this.server = server;
     this.executor = executor;
+    this.received = received;
+  }
+
+  /**
+   * A request as the origin read it.
+   *
+   * @param path the path and query
+   * @param headers every header, by lower-case name
+   * @param body the body after the transfer coding was undone
+   * @param clientPort the port of the connection it came on: one port, one connection
+   */
+  public record ReceivedRequest(
+      String method, String path, Map<String, List<String>> headers, byte[] body, int clientPort) {
+
+    /** The values of a header, by name without case; empty when it was not sent. */
+    public List<String> header(String name) {
+      return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+    }
+
+    public String bodySha256() {
+      return Digests.sha256(body);
+    }
   }
 
   public static OriginServer start() {
@@ -38,11 +73,15 @@ public final class OriginServer implements AutoCloseable {
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
       server.setExecutor(executor);
+      List<ReceivedRequest> received = new CopyOnWriteArrayList<>();
       server.createContext(
-          "/hello", exchange -> respond(exchange, HELLO_BODY.getBytes(StandardCharsets.UTF_8)));
-      server.createContext("/large", exchange -> respond(exchange, LARGE_BODY));
+          "/hello",
+          exchange ->
+              respond(exchange, received, body -> HELLO_BODY.getBytes(StandardCharsets.UTF_8)));
+      server.createContext("/large", exchange -> respond(exchange, received, body -> LARGE_BODY));
+      server.createContext("/echo", exchange -> respond(exchange, received, body -> body));
       server.start();
-      return new OriginServer(server, executor);
+      return new OriginServer(server, executor, received);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the origin server", e);
     }
@@ -66,15 +105,37 @@ public final class OriginServer implements AutoCloseable {
     return Digests.sha256(LARGE_BODY);
   }
 
-  private static void respond(HttpExchange exchange, byte[] body) throws IOException {
+  /** The requests received so far whose path starts with {@code pathPrefix}, in arrival order. */
+  public List<ReceivedRequest> requestsTo(String pathPrefix) {
+    return received.stream().filter(request -> request.path().startsWith(pathPrefix)).toList();
+  }
+
+  private static void respond(
+      HttpExchange exchange, List<ReceivedRequest> received, UnaryOperator<byte[]> answer)
+      throws IOException {
     try (exchange) {
-      exchange.getRequestBody().readAllBytes();
+      byte[] requestBody = exchange.getRequestBody().readAllBytes();
+      received.add(record(exchange, requestBody));
+      byte[] body = answer.apply(requestBody);
       exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
     }
+  }
+
+  private static ReceivedRequest record(HttpExchange exchange, byte[] body) {
+    Map<String, List<String>> headers = new TreeMap<>();
+    exchange
+        .getRequestHeaders()
+        .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+    return new ReceivedRequest(
+        exchange.getRequestMethod(),
+        exchange.getRequestURI().toString(),
+        Map.copyOf(headers),
+        body,
+        exchange.getRemoteAddress().getPort());
   }
 
   private static byte[] noise(int size) {

@@ -78,7 +78,7 @@ public final class ProxyProcess implements AutoCloseable {
     return new Builder(workDir);
   }
 
-  /** The SOCKS port. */
+  /** The proxy port, where SOCKS and HTTP share one listener. */
   public int port() {
     return port;
   }

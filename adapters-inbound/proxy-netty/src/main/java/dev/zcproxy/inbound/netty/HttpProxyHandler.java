@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -74,6 +75,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
   private ChannelHandlerContext ctx;
   private State state = State.AWAIT_REQUEST;
   private HttpForwardExchange exchange;
+
+  /** The request being served is a HEAD: a refusal then carries no body. */
+  private boolean headRequest;
+
   private ScheduledFuture<?> headTimer;
   private String acceptedAuthorization;
   private Principal acceptedPrincipal;
@@ -171,6 +176,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
 
   private void onRequest(HttpRequest head) {
     cancelHeadTimer();
+    headRequest = HttpMethod.HEAD.equals(head.method());
     HttpProxyRequest request;
     try {
       request = HttpProxyRequest.validate(head, frontEnd.pseudonym());
@@ -310,6 +316,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
   /** The exchange ended with the whole response written; the connection may carry on. */
   void exchangeCompleted(boolean keepAlive) {
     exchange = null;
+    headRequest = false;
     if (!keepAlive) {
       closeAfterFlush();
       return;
@@ -376,7 +383,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
     }
     if (ctx.channel().isActive()) {
       ctx.channel()
-          .writeAndFlush(HttpResponses.forRejection(rejection))
+          .writeAndFlush(HttpResponses.forRejection(rejection, headRequest))
           .addListener(ChannelFutureListener.CLOSE);
     }
   }

@@ -19,21 +19,20 @@ import java.util.List;
  * @param connect whether this is a CONNECT (the target is then in authority form)
  * @param chunked whether the body comes chunked (otherwise it has a Content-Length, or none)
  * @param proxyAuthorization the {@code Proxy-Authorization} value, or null
+ * @param keepAlive whether the client may send another request on this connection after this one
+ *     (HTTP/1.1 without {@code Connection: close}); read before forwarding strips the head's
+ *     hop-by-hop headers, {@code Connection} among them
  */
 record HttpProxyRequest(
     HttpRequest head,
     boolean connect,
     HttpRequestTarget target,
     boolean chunked,
-    String proxyAuthorization) {
+    String proxyAuthorization,
+    boolean keepAlive) {
 
   /** RFC 5842 §7.2; Netty has no constant for it. */
   static final HttpResponseStatus LOOP_DETECTED = new HttpResponseStatus(508, "Loop Detected");
-
-  /** Whether the client may send another request on this connection after this one. */
-  boolean keepAlive() {
-    return head.protocolVersion().equals(HttpVersion.HTTP_1_1) && HttpUtil.isKeepAlive(head);
-  }
 
   static HttpProxyRequest validate(HttpRequest head, String pseudonym) throws HttpRejection {
     if (head.decoderResult().isFailure()) {
@@ -59,15 +58,17 @@ record HttpProxyRequest(
       throw HttpRejection.badRequest("more than one Proxy-Authorization header");
     }
     String authorization = authorizations.isEmpty() ? null : authorizations.getFirst();
+    boolean keepAlive =
+        head.protocolVersion().equals(HttpVersion.HTTP_1_1) && HttpUtil.isKeepAlive(head);
     if (HttpMethod.CONNECT.equals(head.method())) {
       if (chunked || HttpUtil.getContentLength(head, 0L) > 0) {
         throw HttpRejection.badRequest("a CONNECT request has no body");
       }
       return new HttpProxyRequest(
-          head, true, HttpRequestTarget.authorityForm(head.uri()), false, authorization);
+          head, true, HttpRequestTarget.authorityForm(head.uri()), false, authorization, keepAlive);
     }
     return new HttpProxyRequest(
-        head, false, HttpRequestTarget.absoluteForm(head.uri()), chunked, authorization);
+        head, false, HttpRequestTarget.absoluteForm(head.uri()), chunked, authorization, keepAlive);
   }
 
   /**

@@ -28,10 +28,20 @@ final class HttpResponses {
    * the proxy closes every connection it refuses a request on.
    */
   static FullHttpResponse forRejection(HttpRejection rejection) {
+    return forRejection(rejection, false);
+  }
+
+  /**
+   * The same; the answer to a HEAD request has the body's headers but not the body (RFC 9110
+   * §9.3.2).
+   */
+  static FullHttpResponse forRejection(HttpRejection rejection, boolean headRequest) {
     byte[] body = (rejection.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, rejection.status(), Unpooled.wrappedBuffer(body));
+            HttpVersion.HTTP_1_1,
+            rejection.status(),
+            headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
     response
         .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
