@@ -18,6 +18,7 @@ import dev.zcproxy.domain.service.AuthenticateClientService;
 import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.inbound.netty.TlsIdentity;
 import dev.zcproxy.splice.SpliceRelay;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,6 +87,7 @@ final class ProxyApplication implements AutoCloseable {
             new PasswordVerifier(new Pbkdf2PasswordHasher()),
             new AuthFailureThrottle(clock));
     var authorize = new AuthorizeConnectionService(active);
+    config.tls().filter(TlsIdentity::selfSigned).ifPresent(ProxyApplication::warnSelfSigned);
     ProxyServer server;
     try {
       server =
@@ -141,8 +143,9 @@ final class ProxyApplication implements AutoCloseable {
           watchFailed);
     }
     LOG.info(
-        "zcproxy listening on {} (tcp), admin on {}, relay {}, policy revision {} from {}",
+        "zcproxy listening on {} ({}), admin on {}, relay {}, policy revision {} from {}",
         HostPort.format(proxyAddress),
+        config.tls().isPresent() ? "tcp, TLS or plain" : "tcp",
         adminAddress == null ? "(disabled)" : HostPort.format(adminAddress),
         config.relay().name().toLowerCase(Locale.ROOT),
         policy.revision(),
@@ -164,6 +167,18 @@ final class ProxyApplication implements AutoCloseable {
             ? e.getMessage().substring(key.length() + 2)
             : e.getMessage();
     return new ConfigException("config key '" + key + "': " + reason);
+  }
+
+  private static void warnSelfSigned(TlsIdentity identity) {
+    LOG.warn(
+        "{}: serving TLS with a certificate generated at startup ({}, SHA-256 {}); clients can"
+            + " only connect by skipping verification (curl --proxy-insecure). For development"
+            + " only: set {} and {} in production",
+        ConfigKey.TLS_SELF_SIGNED.path(),
+        identity.subject(),
+        identity.fingerprint(),
+        ConfigKey.TLS_CERTIFICATE.path(),
+        ConfigKey.TLS_PRIVATE_KEY.path());
   }
 
   InetSocketAddress proxyAddress() {

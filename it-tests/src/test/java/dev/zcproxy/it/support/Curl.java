@@ -40,19 +40,25 @@ public final class Curl {
   private static final Pattern STATUS_LINE = Pattern.compile(STATUS_MARKER + "(\\d+)\\n?");
   private static final long PROCESS_TIMEOUT_SECONDS = 30;
 
-  private final String proxyOption;
-  private final int proxyPort;
-  private final boolean httpProxy;
+  private final List<String> proxyOptions;
+  private final int httpProxyPort;
   private final List<String> headers = new ArrayList<>();
   private String credentials;
   private boolean tunnel;
   private boolean verbose;
   private Path uploadFile;
 
-  private Curl(String proxyOption, int proxyPort, boolean httpProxy) {
-    this.proxyOption = proxyOption;
-    this.proxyPort = proxyPort;
-    this.httpProxy = httpProxy;
+  private Curl(String proxyOption, int proxyPort) {
+    this(List.of(proxyOption, "127.0.0.1:" + proxyPort), 0);
+  }
+
+  /**
+   * @param httpProxyPort the plain HTTP proxy's port, whose URL carries the credentials; 0 for
+   *     every other flavour, which {@code proxyOptions} describe
+   */
+  private Curl(List<String> proxyOptions, int httpProxyPort) {
+    this.proxyOptions = List.copyOf(proxyOptions);
+    this.httpProxyPort = httpProxyPort;
   }
 
   /**
@@ -61,31 +67,55 @@ public final class Curl {
    * user would write them.
    */
   public static Curl httpProxy(int proxyPort) {
-    return new Curl("--proxy", proxyPort, true);
+    return new Curl(List.of(), proxyPort);
+  }
+
+  /**
+   * HTTPS to the proxy ({@code --proxy https://...}) without verifying its certificate ({@code
+   * --proxy-insecure}), as a client of a proxy with a self-signed development certificate must.
+   */
+  public static Curl httpsProxyInsecure(int proxyPort) {
+    return new Curl(List.of("--proxy", "https://127.0.0.1:" + proxyPort, "--proxy-insecure"), 0);
+  }
+
+  /** HTTPS to the proxy, verifying its certificate against {@code caCertificate}. */
+  public static Curl httpsProxy(int proxyPort, Path caCertificate) {
+    return new Curl(
+        List.of(
+            "--proxy",
+            "https://127.0.0.1:" + proxyPort,
+            "--proxy-cacert",
+            caCertificate.toString()),
+        0);
+  }
+
+  /** HTTPS to the proxy, trusting nothing but the system's CAs: a private CA must fail. */
+  public static Curl httpsProxyVerifyingBySystemCas(int proxyPort) {
+    return new Curl(List.of("--proxy", "https://127.0.0.1:" + proxyPort), 0);
   }
 
   /** SOCKS5, curl resolves the host name itself. */
   public static Curl socks5(int proxyPort) {
-    return new Curl("--socks5", proxyPort, false);
+    return new Curl("--socks5", proxyPort);
   }
 
   /** SOCKS5, the proxy resolves the host name (ATYP 3). */
   public static Curl socks5Hostname(int proxyPort) {
-    return new Curl("--socks5-hostname", proxyPort, false);
+    return new Curl("--socks5-hostname", proxyPort);
   }
 
   public static Curl socks4(int proxyPort) {
-    return new Curl("--socks4", proxyPort, false);
+    return new Curl("--socks4", proxyPort);
   }
 
   /** SOCKS4a: the host name travels to the proxy after the user id. */
   public static Curl socks4a(int proxyPort) {
-    return new Curl("--socks4a", proxyPort, false);
+    return new Curl("--socks4a", proxyPort);
   }
 
   /**
-   * RFC 1929 username/password for SOCKS5 ({@code -U user:password}), or Basic credentials for the
-   * HTTP proxy.
+   * RFC 1929 username/password for SOCKS5, or Basic {@code Proxy-Authorization} for an HTTP(S)
+   * proxy.
    */
   public Curl user(String name, String password) {
     this.credentials = name + ":" + password;
@@ -119,11 +149,11 @@ public final class Curl {
   /** Fetches each URL in turn, in one curl run: curl reuses a connection where it can. */
   public Result fetch(String... urls) {
     List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
-    if (httpProxy) {
+    if (httpProxyPort > 0) {
       String userInfo = credentials == null ? "" : credentials + "@";
-      command.addAll(List.of(proxyOption, "http://" + userInfo + "127.0.0.1:" + proxyPort));
+      command.addAll(List.of("--proxy", "http://" + userInfo + "127.0.0.1:" + httpProxyPort));
     } else {
-      command.addAll(List.of(proxyOption, "127.0.0.1:" + proxyPort));
+      command.addAll(proxyOptions);
       if (credentials != null) {
         command.addAll(List.of("-U", credentials));
       }

@@ -15,11 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First in every client pipeline until the tunnel is up. It bounds the handshake in time (from
- * accept) and in size (every byte read before the tunnel is up, early data included). When either
- * bound is passed it sends the reply the {@link HandshakeStage} says is due, if any, and closes. It
- * is also where transport errors during the handshake end up (a reset client is not worth a
- * warning).
+ * First in every client pipeline until the tunnel is up (behind the TLS layer, where there is one).
+ * It bounds the handshake in time (from accept, so a TLS handshake counts too) and in size (every
+ * byte read before the tunnel is up, early data included; decrypted bytes only, see {@link
+ * TlsFrontEnd}). When either bound is passed it sends the reply the {@link HandshakeStage} says is
+ * due, if any, and closes. It is also where transport errors during the handshake end up (a reset
+ * client is not worth a warning).
  */
 final class HandshakeGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HandshakeGuard.class);
@@ -84,8 +85,13 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
    * already refused it (its failure reply may still be on the way out when a connect completes).
    */
   static boolean stillOpen(Channel client) {
+    return client.isActive() && !hasTripped(client);
+  }
+
+  /** Whether the guard refused this client (and counted the refusal). */
+  static boolean hasTripped(Channel client) {
     HandshakeGuard guard = client.pipeline().get(HandshakeGuard.class);
-    return client.isActive() && (guard == null || !guard.tripped);
+    return guard != null && guard.tripped;
   }
 
   /** The tunnel (or a command) took over: record how long it took and step aside. */
@@ -100,7 +106,7 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
     }
     tripped = true;
     HandshakeStage stage = findStage(ctx);
-    String protocol = stage == null ? ProtocolDetector.UNKNOWN : stage.protocol();
+    String protocol = stage != null ? stage.protocol() : outerProtocol(ctx.channel());
     metrics.connectionRejected(protocol, reason);
     log.debug("{}: {} refused: {}", ctx.channel(), protocol, reason);
     ByteBuf reply = stage == null ? null : stage.abort(ctx.alloc());
@@ -109,6 +115,11 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
     } else {
       ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /** Before any protocol is known, a TLS client is at least that. */
+  private static String outerProtocol(Channel client) {
+    return TlsFrontEnd.carriesTls(client) ? TlsFrontEnd.PROTOCOL : ProtocolDetector.UNKNOWN;
   }
 
   private static HandshakeStage findStage(ChannelHandlerContext ctx) {

@@ -54,25 +54,36 @@ final class HttpFrontEnd {
   /**
    * Replaces the detector with the HTTP pipeline and replays the first bytes through it.
    *
-   * <p>The request decoder goes first, in front of the handshake guard: the guard then sees decoded
-   * requests rather than bytes, so it still times the first request head out, but its byte cap no
-   * longer applies. HTTP bounds its own heads (request line, header bytes and count), and a request
-   * body is not handshake. (The read that brought the first byte has passed the guard already while
-   * the guard is in front of the detector, so it was counted.)
+   * <p>The request decoder goes first (behind the TLS layer, if any), in front of the handshake
+   * guard: the guard then sees decoded requests rather than bytes, so it still times the first
+   * request head out, but its byte cap no longer applies. HTTP bounds its own heads (request line,
+   * header bytes and count), and a request body is not handshake. (The read that brought the first
+   * byte has passed the guard already while the guard is in front of the detector, so it was
+   * counted.)
    */
   void install(ChannelHandlerContext detector, ByteBuf first) {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
     HttpStrictRequestDecoder decoder = new HttpStrictRequestDecoder();
     Duration idle = context.settings().idleTimeout();
-    pipeline.addFirst(PipelineNames.HTTP_REQUEST_DECODER, decoder);
+    // Behind the TLS layer, if any: the decoder must see decrypted bytes.
+    ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);
+    if (tls == null) {
+      pipeline.addFirst(PipelineNames.HTTP_REQUEST_DECODER, decoder);
+    } else {
+      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.HTTP_REQUEST_DECODER, decoder);
+    }
     pipeline.addLast(PipelineNames.HTTP_RESPONSE_ENCODER, new HttpResponseEncoder());
     pipeline.addLast(
         PipelineNames.HTTP_IDLE_TIMEOUT,
         new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
     pipeline.addLast(PipelineNames.HTTP_HANDLER, new HttpProxyHandler(context, this, decoder));
     pipeline.remove(detector.name());
-    pipeline.fireChannelRead(first);
+    if (tls == null) {
+      pipeline.fireChannelRead(first);
+    } else {
+      tls.fireChannelRead(first); // into the decoder, not back into the SslHandler
+    }
   }
 
   private static String newPseudonym() {

@@ -3,6 +3,9 @@ package dev.zcproxy.inbound.netty;
 /** Every handler name in one place, so handlers can find, replace and remove each other. */
 final class PipelineNames {
   static final String CONNECTION_GUARD = "connection-guard";
+  static final String TLS_DETECTOR = "tls-detector";
+  static final String TLS = "tls";
+  static final String TLS_SESSION = "tls-session";
   static final String HANDSHAKE_TIMEOUT = "handshake-timeout";
   static final String PROTOCOL_DETECTOR = "protocol-detector";
   static final String SOCKS4_DECODER = "socks4-request-decoder";

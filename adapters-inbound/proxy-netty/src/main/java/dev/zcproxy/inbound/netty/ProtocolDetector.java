@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * Looks at the first byte a client sends and installs that protocol's handlers behind itself, then
  * steps out of the way (sniff and replace). {@code 0x04} is SOCKS4/4a, {@code 0x05} is SOCKS5, and
  * the first letter of an HTTP method is an HTTP/1.1 proxy request ({@link HttpFrontEnd}). Anything
- * else is closed without a word: TLS on this port comes later, and until then a TLS client gets no
- * answer rather than a wrong one.
+ * else is closed without a word. Where TLS is configured, the {@link TlsDetector} in front has
+ * already taken a TLS client's handshake record, and this detector sees the decrypted bytes; a TLS
+ * record here (TLS not configured, or TLS inside TLS) gets no answer rather than a wrong one.
  */
 @Sharable
 final class ProtocolDetector extends ChannelInboundHandlerAdapter {

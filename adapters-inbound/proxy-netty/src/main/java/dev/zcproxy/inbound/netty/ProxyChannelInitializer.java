@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every accepted connection starts here: the accept-time limits (overall and per source address),
- * then the handshake guard and the protocol detector.
+ * then the TLS detector (where TLS is configured), the handshake guard and the protocol detector.
  */
 final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private static final Logger log = LoggerFactory.getLogger(ProxyChannelInitializer.class);
@@ -17,6 +17,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final ConnectionTracker tracker;
   private final ChannelGroup clients;
   private final ProtocolDetector detector;
+  private final TlsDetector tlsDetector; // null: TLS is not configured
 
   /**
    * @param clients every live client channel, for graceful shutdown
@@ -26,6 +27,12 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.tracker = tracker;
     this.clients = clients;
     this.detector = new ProtocolDetector(context);
+    this.tlsDetector =
+        context
+            .settings()
+            .tls()
+            .map(identity -> new TlsDetector(new TlsFrontEnd(identity, context.metrics())))
+            .orElse(null);
   }
 
   @Override
@@ -38,6 +45,9 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
       return;
     }
     clients.add(channel);
+    if (tlsDetector != null) {
+      channel.pipeline().addLast(PipelineNames.TLS_DETECTOR, tlsDetector);
+    }
     channel
         .pipeline()
         .addLast(

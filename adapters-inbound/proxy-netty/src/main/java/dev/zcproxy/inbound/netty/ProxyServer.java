@@ -223,6 +223,15 @@ public final class ProxyServer implements AutoCloseable {
       log.info("epoll is not available ({}); using NIO", noEpoll.toString());
     }
     log.info(RelaySelector.describe(settings.relay(), socketRelay));
+    settings
+        .tls()
+        .ifPresent(
+            identity ->
+                log.info(
+                    "TLS on: clients may speak TLS first (ALPN http/1.1); certificate {}, SHA-256"
+                        + " {}",
+                    identity.subject(),
+                    identity.fingerprint()));
     log.info("listening on {} ({} transport)", hostAndPort(address), transport.name());
   }
 

@@ -3,6 +3,7 @@ package dev.zcproxy.inbound.netty;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the front end needs to know, already validated by the app's config loader.
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param maxConnections the whole proxy, 0 = unlimited
  * @param maxConnectionsPerSource per client IP address, 0 = unlimited
  * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
+ * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
+ *     SOCKS over TLS); when empty, a TLS client is closed
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -28,7 +31,8 @@ public record ProxyServerSettings(
     int maxHandshakeBytes,
     int maxConnections,
     int maxConnectionsPerSource,
-    int maxConnectionsPerUser) {
+    int maxConnectionsPerUser,
+    Optional<TlsIdentity> tls) {
 
   public enum RelayMode {
     AUTO,
@@ -49,6 +53,49 @@ public record ProxyServerSettings(
     if (maxConnections < 0 || maxConnectionsPerSource < 0 || maxConnectionsPerUser < 0) {
       throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
     }
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** Settings without TLS. */
+  public ProxyServerSettings(
+      InetSocketAddress listen,
+      RelayMode relay,
+      Duration handshakeTimeout,
+      Duration idleTimeout,
+      Duration connectTimeout,
+      Duration bindAcceptTimeout,
+      int maxHandshakeBytes,
+      int maxConnections,
+      int maxConnectionsPerSource,
+      int maxConnectionsPerUser) {
+    this(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        Optional.empty());
+  }
+
+  /** The same settings, serving TLS with {@code identity}. */
+  public ProxyServerSettings withTls(TlsIdentity identity) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        Optional.of(identity));
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

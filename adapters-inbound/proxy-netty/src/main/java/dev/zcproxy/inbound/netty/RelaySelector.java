@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Chooses, per tunnel, the relay that carries it: the socket relay (splice) where the {@code relay}
- * setting allows it and it can take both channels, the copy relay otherwise. It also counts every
- * open tunnel, whichever relay carries it.
+ * setting allows it and it can take both channels, the copy relay otherwise. A tunnel with TLS on
+ * either side (HTTPS-to-proxy) always takes the copy relay. It also counts every open tunnel,
+ * whichever relay carries it.
  *
  * <ul>
  *   <li>{@code copy}: always the copy relay.
@@ -112,15 +113,27 @@ final class RelaySelector implements Relay {
       client.eventLoop().execute(() -> start(client, upstream, protocol));
       return;
     }
-    if (socketRelay != null && socketRelay.canRelay(client, upstream)) {
-      SocketRelayHandover.start(
-          client, upstream, protocol, socketRelay, idleTimeout, metrics, socketRelayTunnels);
+    if (socketRelay != null
+        && mayOffer(client, upstream)
+        && socketRelay.canRelay(client, upstream)) {
+      new SocketRelayHandover(
+              client, upstream, protocol, socketRelay, idleTimeout, metrics, socketRelayTunnels)
+          .begin();
     } else {
       if (socketRelay != null) {
         log.debug("{}: {} cannot take this tunnel; copying", client, socketRelay.name());
       }
       copy.start(client, upstream, protocol);
     }
+  }
+
+  /**
+   * Whether a socket relay may be offered this tunnel at all. Never when either side carries TLS:
+   * the relay would move the ciphertext on the wire from one socket to the other, while the other
+   * side expects the plaintext only the SslHandler in the pipeline can produce.
+   */
+  static boolean mayOffer(Channel client, Channel upstream) {
+    return !TlsFrontEnd.carriesTls(client) && !TlsFrontEnd.carriesTls(upstream);
   }
 
   /** Tunnels open right now, on every relay. */

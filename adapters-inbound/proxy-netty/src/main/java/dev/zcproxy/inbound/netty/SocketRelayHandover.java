@@ -49,7 +49,7 @@ final class SocketRelayHandover implements TunnelObserver {
   private boolean handedOver;
   private boolean closed;
 
-  private SocketRelayHandover(
+  SocketRelayHandover(
       Channel client,
       Channel upstream,
       String protocol,
@@ -66,19 +66,8 @@ final class SocketRelayHandover implements TunnelObserver {
     this.openTunnels = openTunnels;
   }
 
-  static void start(
-      Channel client,
-      Channel upstream,
-      String protocol,
-      SocketRelay relay,
-      Duration idleTimeout,
-      ProxyMetrics metrics,
-      AtomicInteger openTunnels) {
-    new SocketRelayHandover(client, upstream, protocol, relay, idleTimeout, metrics, openTunnels)
-        .begin();
-  }
-
-  private void begin() {
+  /** Starts the handover; on the channels' event loop. */
+  void begin() {
     openTunnels.incrementAndGet();
     metrics.tunnelOpened(protocol, relay.name());
     for (Channel channel : new Channel[] {client, upstream}) {

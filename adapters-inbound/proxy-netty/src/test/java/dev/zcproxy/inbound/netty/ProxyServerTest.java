@@ -284,21 +284,24 @@ class ProxyServerTest {
     }
   }
 
+  private static ProxyServerSettings spliceSettings() {
+    ProxyServerSettings defaults = ProxyTestKit.settings();
+    return new ProxyServerSettings(
+        defaults.listen(),
+        ProxyServerSettings.RelayMode.SPLICE,
+        defaults.handshakeTimeout(),
+        defaults.idleTimeout(),
+        defaults.connectTimeout(),
+        defaults.bindAcceptTimeout(),
+        defaults.maxHandshakeBytes(),
+        0,
+        0,
+        0);
+  }
+
   @Test
   void splice_is_refused_without_a_splice_relay() {
-    ProxyServerSettings defaults = ProxyTestKit.settings();
-    ProxyServerSettings splice =
-        new ProxyServerSettings(
-            defaults.listen(),
-            ProxyServerSettings.RelayMode.SPLICE,
-            defaults.handshakeTimeout(),
-            defaults.idleTimeout(),
-            defaults.connectTimeout(),
-            defaults.bindAcceptTimeout(),
-            defaults.maxHandshakeBytes(),
-            0,
-            0,
-            0);
+    ProxyServerSettings splice = spliceSettings();
     assertThatThrownBy(
             () ->
                 new ProxyServer(
@@ -312,19 +315,7 @@ class ProxyServerTest {
 
   @Test
   void splice_is_refused_where_the_splice_relay_cannot_work_saying_why() {
-    ProxyServerSettings defaults = ProxyTestKit.settings();
-    ProxyServerSettings splice =
-        new ProxyServerSettings(
-            defaults.listen(),
-            ProxyServerSettings.RelayMode.SPLICE,
-            defaults.handshakeTimeout(),
-            defaults.idleTimeout(),
-            defaults.connectTimeout(),
-            defaults.bindAcceptTimeout(),
-            defaults.maxHandshakeBytes(),
-            0,
-            0,
-            0);
+    ProxyServerSettings splice = spliceSettings();
     SocketRelay unavailable =
         new SocketRelay() {
           @Override

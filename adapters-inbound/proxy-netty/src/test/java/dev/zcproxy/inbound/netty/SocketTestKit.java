@@ -39,11 +39,34 @@ final class SocketTestKit {
     final OutputStream out;
 
     SocksClient(InetSocketAddress proxy) throws IOException {
-      socket = new Socket();
-      socket.connect(proxy, SAFETY_NET_MILLIS);
+      this(connect(proxy));
+    }
+
+    /** Over a socket the caller connected (and perhaps wrapped in TLS). */
+    SocksClient(Socket socket) throws IOException {
+      this.socket = socket;
       socket.setSoTimeout(SAFETY_NET_MILLIS);
       in = new DataInputStream(socket.getInputStream());
       out = socket.getOutputStream();
+    }
+
+    /** Speaks TLS to the proxy first, trusting whatever certificate it shows. */
+    static SocksClient overTls(InetSocketAddress proxy) throws IOException {
+      Socket plain = connect(proxy);
+      javax.net.ssl.SSLSocket tls =
+          (javax.net.ssl.SSLSocket)
+              TlsTestKit.trustingClientContext()
+                  .getSocketFactory()
+                  .createSocket(plain, proxy.getHostString(), proxy.getPort(), true);
+      tls.setSoTimeout(SAFETY_NET_MILLIS);
+      tls.startHandshake();
+      return new SocksClient(tls);
+    }
+
+    private static Socket connect(InetSocketAddress proxy) throws IOException {
+      Socket socket = new Socket();
+      socket.connect(proxy, SAFETY_NET_MILLIS);
+      return socket;
     }
 
     void socks5Login(String user, String password) throws IOException {

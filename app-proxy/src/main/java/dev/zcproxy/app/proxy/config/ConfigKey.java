@@ -24,6 +24,9 @@ public enum ConfigKey {
   LIMITS_MAX_CONNECTIONS("limits.maxConnections"),
   LIMITS_MAX_CONNECTIONS_PER_SOURCE("limits.maxConnectionsPerSource"),
   LIMITS_MAX_CONNECTIONS_PER_USER("limits.maxConnectionsPerUser"),
+  TLS_CERTIFICATE("tls.certificate"),
+  TLS_PRIVATE_KEY("tls.privateKey"),
+  TLS_SELF_SIGNED("tls.selfSigned"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

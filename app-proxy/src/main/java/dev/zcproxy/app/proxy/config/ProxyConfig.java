@@ -2,6 +2,7 @@ package dev.zcproxy.app.proxy.config;
 
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.inbound.netty.TlsIdentity;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Optional;
  *     empty when disabled
  * @param relay which relay carries established tunnels
  * @param policy where the access policy comes from
+ * @param tls the proxy's TLS identity for HTTPS-to-proxy, or empty when TLS is off
  */
 public record ProxyConfig(
     InetSocketAddress listen,
@@ -24,7 +26,8 @@ public record ProxyConfig(
     RelayMode relay,
     PolicySource policy,
     Limits limits,
-    Shutdown shutdown) {
+    Shutdown shutdown,
+    Optional<TlsIdentity> tls) {
 
   public ProxyConfig {
     Objects.requireNonNull(listen, "listen");
@@ -33,6 +36,7 @@ public record ProxyConfig(
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(shutdown, "shutdown");
+    Objects.requireNonNull(tls, "tls");
   }
 
   public record Admin(InetSocketAddress listen) {
@@ -72,16 +76,18 @@ public record ProxyConfig(
 
   /** What the Netty front end takes. */
   public ProxyServerSettings serverSettings() {
-    return new ProxyServerSettings(
-        listen,
-        relay,
-        limits.handshakeTimeout(),
-        limits.idleTimeout(),
-        limits.connectTimeout(),
-        limits.bindAcceptTimeout(),
-        limits.maxHandshakeBytes(),
-        limits.maxConnections(),
-        limits.maxConnectionsPerSource(),
-        limits.maxConnectionsPerUser());
+    ProxyServerSettings settings =
+        new ProxyServerSettings(
+            listen,
+            relay,
+            limits.handshakeTimeout(),
+            limits.idleTimeout(),
+            limits.connectTimeout(),
+            limits.bindAcceptTimeout(),
+            limits.maxHandshakeBytes(),
+            limits.maxConnections(),
+            limits.maxConnectionsPerSource(),
+            limits.maxConnectionsPerUser());
+    return tls.map(settings::withTls).orElse(settings);
   }
 }

@@ -6,12 +6,15 @@ import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
 import dev.zcproxy.app.proxy.config.ProxyConfig.Shutdown;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.inbound.netty.TlsIdentity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -60,6 +63,15 @@ import java.util.function.Function;
  *   <tr><td>{@code limits.maxConnectionsPerUser}</td><td>&gt;= 0, 0 = unlimited: per
  *       authenticated user</td><td>{@code 0}</td>
  *       <td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_USER}</td></tr>
+ *   <tr><td>{@code tls.certificate}</td><td>PEM certificate chain, leaf first, for HTTPS-to-proxy;
+ *       relative like {@code policy.file}; needs {@code tls.privateKey}</td><td>unset: TLS off</td>
+ *       <td>{@code ZCPROXY_TLS_CERTIFICATE}</td></tr>
+ *   <tr><td>{@code tls.privateKey}</td><td>its unencrypted PKCS#8 PEM private key (RSA, EC or
+ *       Ed25519); needs {@code tls.certificate}</td><td>unset</td>
+ *       <td>{@code ZCPROXY_TLS_PRIVATE_KEY}</td></tr>
+ *   <tr><td>{@code tls.selfSigned}</td><td>{@code true}: a certificate for the listen host is
+ *       generated at startup, for development; not together with the two above</td>
+ *       <td>{@code false}</td><td>{@code ZCPROXY_TLS_SELF_SIGNED}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -242,6 +254,7 @@ public final class ProxyConfigLoader {
                   Integer.MAX_VALUE));
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
+      TlsIdentity tls = tls(listen);
       if (!problems.isEmpty()) {
         return null;
       }
@@ -251,7 +264,75 @@ public final class ProxyConfigLoader {
           relay,
           new PolicySource(Objects.requireNonNull(policyFile)),
           limits,
-          new Shutdown(drain));
+          new Shutdown(drain),
+          Optional.ofNullable(tls));
+    }
+
+    /**
+     * The TLS identity, or null when TLS is off. Either both files or {@code selfSigned}; a file is
+     * read here, so that a missing file or a bad key stops the proxy at startup, not at the first
+     * client.
+     */
+    private TlsIdentity tls(InetSocketAddress listen) {
+      Path certificate = value(ConfigKey.TLS_CERTIFICATE, null, this::path);
+      Path privateKey = value(ConfigKey.TLS_PRIVATE_KEY, null, this::path);
+      boolean selfSigned = value(ConfigKey.TLS_SELF_SIGNED, false, Reader::bool);
+      boolean certificateSet = settings.containsKey(ConfigKey.TLS_CERTIFICATE);
+      boolean privateKeySet = settings.containsKey(ConfigKey.TLS_PRIVATE_KEY);
+      if (selfSigned) {
+        if (certificateSet || privateKeySet) {
+          problem(
+              ConfigKey.TLS_SELF_SIGNED,
+              "must not be true together with tls.certificate and tls.privateKey; use either"
+                  + " your own certificate or a generated one");
+          return null;
+        }
+        return value(ConfigKey.TLS_SELF_SIGNED, null, setting -> generated(listen));
+      }
+      if (certificateSet != privateKeySet) {
+        ConfigKey missing = certificateSet ? ConfigKey.TLS_PRIVATE_KEY : ConfigKey.TLS_CERTIFICATE;
+        ConfigKey present = certificateSet ? ConfigKey.TLS_CERTIFICATE : ConfigKey.TLS_PRIVATE_KEY;
+        problems.add(
+            "config key '"
+                + missing.path()
+                + "': missing; "
+                + present.path()
+                + " needs it (or set "
+                + missing.envName()
+                + ")");
+        return null;
+      }
+      if (certificate == null || privateKey == null) {
+        return null; // TLS off, or a bad path already reported
+      }
+      List<X509Certificate> chain =
+          value(
+              ConfigKey.TLS_CERTIFICATE,
+              null,
+              setting -> TlsIdentity.readCertificates(certificate));
+      PrivateKey key =
+          value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> TlsIdentity.readPrivateKey(privateKey));
+      if (chain == null || key == null) {
+        return null;
+      }
+      return value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> new TlsIdentity(key, chain, false));
+    }
+
+    /** A development certificate for the host clients connect to. */
+    private static TlsIdentity generated(InetSocketAddress listen) {
+      String host =
+          listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()
+              ? "localhost"
+              : listen.getHostString();
+      return TlsIdentity.selfSigned(host);
+    }
+
+    /** A problem with a key that is set, naming the variable it came from, if any. */
+    private void problem(ConfigKey key, String message) {
+      Setting setting = settings.get(key);
+      String source =
+          setting == null || setting.envName() == null ? "" : " (from " + setting.envName() + ")";
+      problems.add("config key '" + key.path() + "'" + source + ": " + message);
     }
 
     /**
@@ -357,6 +438,23 @@ public final class ProxyConfigLoader {
       }
       throw new IllegalArgumentException(
           "expected auto, splice or copy, got " + YamlDocuments.describe(setting.value()));
+    }
+
+    private static boolean bool(Setting setting) {
+      switch (setting.value()) {
+        case Boolean flag -> {
+          return flag;
+        }
+        case String text when text.trim().equalsIgnoreCase("true") -> {
+          return true;
+        }
+        case String text when text.trim().equalsIgnoreCase("false") -> {
+          return false;
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "expected true or false, got " + YamlDocuments.describe(setting.value()));
+      }
     }
 
     private static Duration duration(Setting setting) {

@@ -91,6 +91,7 @@ class ProxyConfigLoaderTest {
     assertThat(config.admin()).isEmpty();
     assertThat(config.policy().file()).isEqualTo(Path.of("/etc/zcproxy/policy.yaml"));
     assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.tls()).as("TLS is off by default").isEmpty();
   }
 
   @Test
@@ -117,7 +118,10 @@ class ProxyConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @EnumSource(ConfigKey.class)
+  @EnumSource(
+      value = ConfigKey.class,
+      mode = EnumSource.Mode.EXCLUDE,
+      names = {"TLS_CERTIFICATE", "TLS_PRIVATE_KEY", "TLS_SELF_SIGNED"}) // TlsConfigTest
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
         Map.ofEntries(
@@ -152,6 +156,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
+          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
         };
     Object actual =
         switch (key) {
@@ -168,6 +173,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
+          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
   }
@@ -179,7 +185,10 @@ class ProxyConfigLoaderTest {
     "policy.file, ZCPROXY_POLICY_FILE",
     "limits.idleTimeout, ZCPROXY_LIMITS_IDLE_TIMEOUT",
     "limits.maxConnectionsPerSource, ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_SOURCE",
-    "shutdown.drainTimeout, ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT"
+    "shutdown.drainTimeout, ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT",
+    "tls.certificate, ZCPROXY_TLS_CERTIFICATE",
+    "tls.privateKey, ZCPROXY_TLS_PRIVATE_KEY",
+    "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED"
   })
   void environmentNamesFollowTheKeyPath(String path, String envName) {
     assertThat(ConfigKey.byPath(path).orElseThrow().envName()).isEqualTo(envName);

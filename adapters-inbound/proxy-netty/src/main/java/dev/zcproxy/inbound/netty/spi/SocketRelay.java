@@ -7,6 +7,10 @@ import java.util.Optional;
  * A relay that takes over an established tunnel's two sockets and moves their bytes itself, such as
  * the kernel zero-copy splice relay. The front end decides per tunnel, by the {@code relay} setting
  * and {@link #canRelay}, whether to use it or its own copy relay.
+ *
+ * <p>The front end only ever offers tunnels whose bytes on the wire are the tunnel's own bytes:
+ * never one with TLS on either side (HTTPS-to-proxy). Those sockets carry ciphertext that only the
+ * SslHandler in the pipeline can turn into the tunnel's plaintext, so they stay on the copy relay.
  */
 public interface SocketRelay {
 

@@ -1,0 +1,98 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * HTTPS-to-proxy on the shared port: the server {@link SslContext} of one server, and the handlers
+ * it installs when a connection's first byte is a TLS handshake record.
+ *
+ * <p>The TLS layer goes in front of everything, the {@link HandshakeGuard} included, and the {@link
+ * ProtocolDetector} behind it runs on the decrypted bytes, so HTTP/1.1 and SOCKS over TLS are the
+ * same protocols as in the clear. So the guard:
+ *
+ * <ul>
+ *   <li>times the TLS handshake too: its clock runs from accept, and the SslHandler's own timer is
+ *       off so that one budget ({@code limits.handshakeTimeout}) covers TLS and the proxy handshake
+ *       together;
+ *   <li>counts only decrypted bytes against {@code limits.maxHandshakeBytes}: the TLS records (a
+ *       ClientHello alone may be 2 KiB with post-quantum key shares) are not the client's proxy
+ *       handshake, and the TLS engine bounds them itself (a record is at most 16 KiB, a handshake
+ *       message at most {@code jdk.tls.maxHandshakeMessageSize}), so a TLS client gets the same
+ *       byte budget as a plain one.
+ * </ul>
+ *
+ * ALPN offers {@code http/1.1} only: HTTP/2 to the proxy is not served yet. A client that offers no
+ * ALPN (a SOCKS client) or nothing the proxy speaks is still admitted, with no protocol selected.
+ */
+final class TlsFrontEnd {
+
+  /** The metrics label of the TLS layer, before (or instead of) the protocol inside it. */
+  static final String PROTOCOL = "tls";
+
+  /** The rejection reason of a failed TLS handshake. */
+  static final String HANDSHAKE_FAILED = "handshake";
+
+  /** A TLS record of content type handshake: how every TLS connection starts. */
+  static final int HANDSHAKE_RECORD = 0x16;
+
+  private final SslContext context;
+  private final TlsSessionHandler session;
+
+  TlsFrontEnd(TlsIdentity identity, ProxyMetrics metrics) {
+    this.context = serverContext(identity.key(), identity.chain());
+    this.session = new TlsSessionHandler(metrics);
+  }
+
+  /**
+   * The JDK provider's server context for this key and chain.
+   *
+   * @throws IllegalArgumentException when the JDK cannot use them
+   */
+  static SslContext serverContext(PrivateKey key, List<X509Certificate> chain) {
+    try {
+      return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+          .sslProvider(SslProvider.JDK)
+          .applicationProtocolConfig(
+              new ApplicationProtocolConfig(
+                  ApplicationProtocolConfig.Protocol.ALPN,
+                  ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                  ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                  ApplicationProtocolNames.HTTP_1_1))
+          .build();
+    } catch (SSLException | RuntimeException unusable) {
+      throw new IllegalArgumentException(
+          "the JDK cannot serve TLS with this key and certificate: " + unusable.getMessage(),
+          unusable);
+    }
+  }
+
+  /** Whether a channel's bytes on the wire are TLS records: a socket relay must never take it. */
+  static boolean carriesTls(Channel channel) {
+    return channel.pipeline().get(SslHandler.class) != null;
+  }
+
+  /**
+   * Puts the TLS layer in front of {@code sniffer}'s position and takes the sniffer out; the caller
+   * then fires the first bytes from the sniffer's context, into the SslHandler.
+   */
+  void install(ChannelHandlerContext sniffer) {
+    ChannelPipeline pipeline = sniffer.pipeline();
+    SslHandler ssl = context.newHandler(sniffer.alloc());
+    ssl.setHandshakeTimeoutMillis(0); // the HandshakeGuard's clock covers the TLS handshake
+    pipeline.addAfter(sniffer.name(), PipelineNames.TLS, ssl);
+    pipeline.addAfter(PipelineNames.TLS, PipelineNames.TLS_SESSION, session);
+    pipeline.remove(sniffer.name());
+  }
+}

@@ -1,0 +1,249 @@
+package dev.zcproxy.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.zcproxy.it.support.Closeables;
+import dev.zcproxy.it.support.Curl;
+import dev.zcproxy.it.support.OriginServer;
+import dev.zcproxy.it.support.ProxyProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTPS-to-proxy with real curl ({@code --proxy https://...}): a forwarded request and a CONNECT
+ * tunnel, both inside TLS, against a proxy with a generated development certificate ({@code
+ * --proxy-insecure}) and one with a certificate from files ({@code --proxy-cacert}).
+ *
+ * <p>The suite runs once per relay. A tunnel inside TLS must take the copy relay under {@code
+ * splice} too: the sockets carry ciphertext. Its bytes are counted as {@code protocol="http",
+ * relay="copy"}: the protocol label names the proxy protocol inside TLS.
+ */
+class HttpsProxyCurlIT {
+
+  @TempDir static Path workDir;
+
+  static OriginServer origin;
+  static Path certificate;
+  static ProxyProcess selfSigned;
+  static ProxyProcess withFiles;
+
+  @BeforeAll
+  static void startProxies() throws Exception {
+    origin = OriginServer.start();
+    Path tls = Files.createDirectories(workDir.resolve("tls"));
+    certificate = tls.resolve("proxy.crt");
+    Path key = tls.resolve("proxy.key");
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        key.toString(),
+        "-out",
+        certificate.toString());
+    String policy =
+        """
+        anonymous: false
+        users:
+          - { name: alice, password: "{plain}wonderland" }
+        rules:
+          - action: allow
+            users: [alice]
+            destinations: ["127.0.0.1/32"]
+            ports: ["%d"]
+        """
+            .formatted(origin.port());
+    selfSigned =
+        ProxyProcess.builder(workDir.resolve("self-signed"))
+            .name("HttpsProxyCurlIT-selfSigned")
+            .policy(policy)
+            .extraConfigLine("tls:\n  selfSigned: true")
+            .start();
+    withFiles =
+        ProxyProcess.builder(workDir.resolve("files"))
+            .name("HttpsProxyCurlIT-files")
+            .policy(policy)
+            .extraConfigLine("tls: { certificate: " + certificate + ", privateKey: " + key + " }")
+            .start();
+  }
+
+  @AfterAll
+  static void stopProxies() throws Exception {
+    Closeables.closeAll(selfSigned, withFiles, origin);
+  }
+
+  @Test
+  void theSelfSignedCertificateIsAnnouncedAsAWarning() {
+    assertThat(selfSigned.log())
+        .contains("WARN")
+        .contains("tls.selfSigned: serving TLS with a certificate generated at startup");
+    assertThat(withFiles.log()).doesNotContain("tls.selfSigned");
+  }
+
+  @Test
+  void forwardsARequestInsideTls() {
+    Curl.Result result =
+        Curl.httpsProxyInsecure(selfSigned.port())
+            .user("alice", "wonderland")
+            .fetch(origin.url("/hello"));
+
+    assertHello(result);
+    selfSigned.assertCleanLog();
+  }
+
+  @Test
+  void tunnelsInsideTlsAndTheTunnelTakesTheCopyRelay() {
+    double copiedBefore = relayedBytes(selfSigned, "http", "copy");
+    double splicedBefore = relayedBytes(selfSigned, "http", "splice");
+
+    Curl.Result result =
+        Curl.httpsProxyInsecure(selfSigned.port())
+            .tunnel()
+            .user("alice", "wonderland")
+            .fetch(origin.url("/hello"));
+
+    assertHello(result);
+    assertThat(relayedBytes(selfSigned, "http", "copy") - copiedBefore)
+        .as(
+            "bytes of the tunnel inside TLS, relayed by copy (relay under test: %s)",
+            ProxyProcess.relayUnderTest())
+        .isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length());
+    assertThat(relayedBytes(selfSigned, "http", "splice"))
+        .as("a tunnel inside TLS is never spliced")
+        .isEqualTo(splicedBefore);
+    selfSigned.assertCleanLog();
+  }
+
+  @Test
+  void tunnelsEightMebibytesInsideTlsByteForByte() {
+    Curl.Result result =
+        Curl.httpsProxyInsecure(selfSigned.port())
+            .tunnel()
+            .user("alice", "wonderland")
+            .fetch(origin.url("/large"));
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.body()).hasSize(OriginServer.LARGE_BODY_SIZE);
+    assertThat(result.bodySha256()).isEqualTo(OriginServer.largeBodySha256());
+    selfSigned.assertCleanLog();
+  }
+
+  @Test
+  void forwardsAndTunnelsWithTheCertificateVerified() {
+    assertHello(
+        Curl.httpsProxy(withFiles.port(), certificate)
+            .user("alice", "wonderland")
+            .fetch(origin.url("/hello")));
+    assertHello(
+        Curl.httpsProxy(withFiles.port(), certificate)
+            .tunnel()
+            .user("alice", "wonderland")
+            .fetch(origin.url("/hello")));
+    withFiles.assertCleanLog();
+  }
+
+  @Test
+  void aWrongPasswordInsideTlsGets407() {
+    Curl.Result result =
+        Curl.httpsProxy(withFiles.port(), certificate)
+            .user("alice", "looking-glass")
+            .fetch(origin.url("/hello"));
+
+    assertThat(result.httpStatus()).as(result.toString()).isEqualTo(407);
+    withFiles.assertCleanLog();
+  }
+
+  @Test
+  void aClientThatDoesNotTrustTheCertificateIsCountedAsAFailedHandshake() {
+    double before = rejectedHandshakes(withFiles);
+
+    Curl.Result result =
+        Curl.httpsProxyVerifyingBySystemCas(withFiles.port())
+            .user("alice", "wonderland")
+            .fetch(origin.url("/hello"));
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(60); // CURLE_PEER_FAILED_VERIF
+    await("the failed handshake in the metrics")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> rejectedHandshakes(withFiles) > before);
+    withFiles.assertCleanLog();
+  }
+
+  @Test
+  void plainClientsAreServedNextToTlsOnes() {
+    assertHello(
+        Curl.socks5(withFiles.port()).user("alice", "wonderland").fetch(origin.url("/hello")));
+    withFiles.assertCleanLog();
+  }
+
+  private static void assertHello(Curl.Result result) {
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.httpStatus()).isEqualTo(200);
+    assertThat(result.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
+  }
+
+  private static double rejectedHandshakes(ProxyProcess proxy) {
+    return sum(
+        proxy,
+        "zcproxy_connections_rejected_total",
+        List.of("protocol=\"tls\"", "reason=\"handshake\""));
+  }
+
+  private static double relayedBytes(ProxyProcess proxy, String protocol, String relay) {
+    return sum(
+        proxy,
+        "zcproxy_bytes_relayed_total",
+        List.of("protocol=\"" + protocol + "\"", "relay=\"" + relay + "\""));
+  }
+
+  private static final Pattern SAMPLE = Pattern.compile("^(\\w+)\\{([^}]*)} (\\S+)$");
+
+  /** The sum of a metric's samples whose labels contain all of {@code labels}. */
+  private static double sum(ProxyProcess proxy, String name, List<String> labels) {
+    double total = 0;
+    for (String line : proxy.admin("/metrics").body().lines().toList()) {
+      Matcher sample = SAMPLE.matcher(line);
+      if (sample.matches()
+          && sample.group(1).equals(name)
+          && labels.stream().allMatch(sample.group(2)::contains)) {
+        total += Double.parseDouble(sample.group(3));
+      }
+    }
+    return total;
+  }
+
+  private static void openssl(String... arguments) throws InterruptedException {
+    List<String> command = new ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(arguments));
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("openssl finished").isTrue();
+      assertThat(process.exitValue()).as("openssl: %s", output).isZero();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run " + command, e);
+    }
+  }
+}
