@@ -22,9 +22,10 @@ import java.util.function.UnaryOperator;
  * The HTTP server the tests reach through the proxy, on 127.0.0.1 and an ephemeral port. {@code
  * /hello} answers a short known text; {@code /large} answers {@link #LARGE_BODY_SIZE} bytes of
  * deterministic noise, so a relay that drops, repeats or reorders bytes fails the checksum; {@code
- * /echo} answers the request body as it arrived.
+ * /echo} answers the request body as it arrived; {@code /page} answers {@link #PAGE_HTML} as {@code
+ * text/html}, for a browser to render.
  *
- * <p>Every path under those three works the same ({@code /hello/some-case}), so a test can give its
+ * <p>Every path under those four works the same ({@code /hello/some-case}), so a test can give its
  * requests a path of their own and find them in {@link #requestsTo(String)}: what the origin
  * received is what the proxy forwarded.
  */
@@ -32,6 +33,14 @@ public final class OriginServer implements AutoCloseable {
 
   public static final String HELLO_BODY = "hello from the origin\n";
   public static final int LARGE_BODY_SIZE = 8 * 1024 * 1024;
+
+  /** The paragraph of {@link #PAGE_HTML}, as a browser's serialized DOM shows it. */
+  public static final String PAGE_PARAGRAPH = "<p id=\"greeting\">hello from the origin</p>";
+
+  public static final String PAGE_HTML =
+      "<!DOCTYPE html><html><head><title>origin</title></head><body>"
+          + PAGE_PARAGRAPH
+          + "</body></html>\n";
 
   private static final byte[] LARGE_BODY = noise(LARGE_BODY_SIZE);
 
@@ -80,6 +89,14 @@ public final class OriginServer implements AutoCloseable {
               respond(exchange, received, body -> HELLO_BODY.getBytes(StandardCharsets.UTF_8)));
       server.createContext("/large", exchange -> respond(exchange, received, body -> LARGE_BODY));
       server.createContext("/echo", exchange -> respond(exchange, received, body -> body));
+      server.createContext(
+          "/page",
+          exchange ->
+              respond(
+                  exchange,
+                  received,
+                  "text/html; charset=utf-8",
+                  body -> PAGE_HTML.getBytes(StandardCharsets.UTF_8)));
       server.start();
       return new OriginServer(server, executor, received);
     } catch (IOException e) {
@@ -113,11 +130,20 @@ public final class OriginServer implements AutoCloseable {
   private static void respond(
       HttpExchange exchange, List<ReceivedRequest> received, UnaryOperator<byte[]> answer)
       throws IOException {
+    respond(exchange, received, "application/octet-stream", answer);
+  }
+
+  private static void respond(
+      HttpExchange exchange,
+      List<ReceivedRequest> received,
+      String contentType,
+      UnaryOperator<byte[]> answer)
+      throws IOException {
     try (exchange) {
       byte[] requestBody = exchange.getRequestBody().readAllBytes();
       received.add(record(exchange, requestBody));
       byte[] body = answer.apply(requestBody);
-      exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+      exchange.getResponseHeaders().set("Content-Type", contentType);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);

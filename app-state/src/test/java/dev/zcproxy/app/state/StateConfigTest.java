@@ -1,0 +1,118 @@
+package dev.zcproxy.app.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.zcproxy.domain.state.ApiKeyToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateConfigTest {
+  private static final String URL = "jdbc:postgresql://127.0.0.1:5432/zcproxy";
+
+  @TempDir Path dir;
+
+  @Test
+  void the_database_url_is_all_it_needs() throws StateConfig.Invalid {
+    StateConfig config = StateConfig.from(Map.of(StateConfig.DB_URL, URL, "PATH", "/usr/bin"));
+
+    assertThat(config.listen().getHostString()).isEqualTo("127.0.0.1");
+    assertThat(config.listen().getPort()).isEqualTo(8080);
+    assertThat(config.database().jdbcUrl()).isEqualTo(URL);
+    assertThat(config.database().user()).isEqualTo("zcproxy");
+    assertThat(config.database().password()).isEmpty();
+    assertThat(config.database().schema()).isEmpty();
+    assertThat(config.bootstrapKey()).isEmpty();
+  }
+
+  @Test
+  void secrets_come_from_files_too() throws IOException, StateConfig.Invalid {
+    String key = ApiKeyToken.generate(new SecureRandom()).reveal();
+    Path keyFile = Files.writeString(dir.resolve("key"), key + "\n");
+    Path passwordFile = Files.writeString(dir.resolve("password"), "s3cret\n");
+
+    StateConfig config =
+        StateConfig.from(
+            Map.of(
+                StateConfig.DB_URL,
+                URL,
+                StateConfig.DB_PASSWORD_FILE,
+                passwordFile.toString(),
+                StateConfig.BOOTSTRAP_KEY_FILE,
+                keyFile.toString(),
+                StateConfig.DB_SCHEMA,
+                "zcproxy_state",
+                StateConfig.LISTEN,
+                "[::1]:9000"));
+
+    assertThat(config.database().password()).contains("s3cret");
+    assertThat(config.database().schema()).contains("zcproxy_state");
+    assertThat(config.bootstrapKey()).map(ApiKeyToken::reveal).contains(key);
+    assertThat(config.listen().getPort()).isEqualTo(9000);
+  }
+
+  @Test
+  void every_problem_is_reported_at_once_naming_its_variable() {
+    assertThatThrownBy(
+            () ->
+                StateConfig.from(
+                    Map.of(
+                        StateConfig.LISTEN,
+                        "8080",
+                        StateConfig.DB_PASSWORD,
+                        "a",
+                        StateConfig.DB_PASSWORD_FILE,
+                        "/nonexistent",
+                        StateConfig.BOOTSTRAP_KEY,
+                        "zcp_short",
+                        StateConfig.DB_SCHEMA,
+                        "Bad-Schema",
+                        "ZCPROXY_STATE_DBURL",
+                        URL)))
+        .isInstanceOfSatisfying(
+            StateConfig.Invalid.class,
+            invalid ->
+                assertThat(invalid.problems())
+                    .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DBURL: unknown"))
+                    .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_LISTEN: expected"))
+                    .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_PASSWORD: set"))
+                    .anySatisfy(
+                        p -> assertThat(p).startsWith("ZCPROXY_STATE_BOOTSTRAP_KEY: not an API"))
+                    .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_URL: required"))
+                    .hasSize(5));
+  }
+
+  @Test
+  void a_bad_schema_name_is_blamed_on_the_schema_variable() {
+    assertThatThrownBy(
+            () -> StateConfig.from(Map.of(StateConfig.DB_URL, URL, StateConfig.DB_SCHEMA, "1-bad")))
+        .isInstanceOfSatisfying(
+            StateConfig.Invalid.class,
+            invalid ->
+                assertThat(invalid.problems())
+                    .singleElement()
+                    .satisfies(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_SCHEMA: ")));
+  }
+
+  @Test
+  void new_api_key_prints_a_key_the_service_accepts() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int status =
+        new Main(Map.of(), new PrintStream(out, true), new PrintStream(err, true))
+            .run("new-api-key");
+
+    assertThat(status).isZero();
+    assertThat(ApiKeyToken.parse(out.toString(StandardCharsets.UTF_8).strip())).isPresent();
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+}
