@@ -19,6 +19,16 @@ final class ConnectCommand {
 
   private ConnectCommand() {}
 
+  /**
+   * What becomes of {@link #open}: the connected upstream channel (the caller owns it), or the
+   * refusal, already logged. Neither is called once the client has gone.
+   */
+  interface Outcome {
+    void connected(Channel upstream, AuthorizedDestination target);
+
+    void refused(ProxyRefusal.Kind kind);
+  }
+
   static void start(
       Channel client,
       ProxyContext context,
@@ -26,6 +36,42 @@ final class ConnectCommand {
       Destination destination,
       HandshakeStage stage,
       CommandReplies replies) {
+    open(
+        client,
+        context,
+        principal,
+        destination,
+        stage.protocol(),
+        new Outcome() {
+          @Override
+          public void connected(Channel upstream, AuthorizedDestination target) {
+            replies.success((InetSocketAddress) upstream.localAddress());
+            ByteBuf early = HandshakeStage.complete(client.pipeline(), stage);
+            if (early != null) {
+              upstream.writeAndFlush(early);
+            }
+            context.relay().start(client, upstream, stage.protocol());
+          }
+
+          @Override
+          public void refused(ProxyRefusal.Kind kind) {
+            replies.failure(kind);
+          }
+        });
+  }
+
+  /**
+   * The policy half of CONNECT, for any protocol: resolve and authorize {@code destination}, then
+   * connect to exactly the authorized address. {@code client} may be a connection or one stream of
+   * a multiplexed connection; its event loop is the upstream's.
+   */
+  static void open(
+      Channel client,
+      ProxyContext context,
+      Principal principal,
+      Destination destination,
+      String protocol,
+      Outcome outcome) {
     context
         .gate()
         .resolveAndAuthorize(client.eventLoop(), principal, destination, Protocol.TCP)
@@ -35,9 +81,9 @@ final class ConnectCommand {
                 return;
               }
               if (authorized.isSuccess()) {
-                connect(client, context, authorized.getNow(), stage, replies);
+                connect(client, context, authorized.getNow(), protocol, outcome);
               } else {
-                refuse(client, stage, destination, authorized.cause(), replies);
+                outcome.refused(refusal(client, protocol, destination, authorized.cause()));
               }
             });
   }
@@ -46,8 +92,8 @@ final class ConnectCommand {
       Channel client,
       ProxyContext context,
       AuthorizedDestination target,
-      HandshakeStage stage,
-      CommandReplies replies) {
+      String protocol,
+      Outcome outcome) {
     context
         .connector()
         .connect(client, target)
@@ -55,7 +101,7 @@ final class ConnectCommand {
             (Future<Channel> connected) -> {
               if (!connected.isSuccess()) {
                 if (HandshakeGuard.stillOpen(client)) {
-                  refuse(client, stage, target.requested(), connected.cause(), replies);
+                  outcome.refused(refusal(client, protocol, target.requested(), connected.cause()));
                 }
                 return;
               }
@@ -64,20 +110,15 @@ final class ConnectCommand {
                 upstream.close(); // the client gave up (or timed out) while we connected
                 return;
               }
-              replies.success((InetSocketAddress) upstream.localAddress());
-              ByteBuf early = HandshakeStage.complete(client.pipeline(), stage);
-              if (early != null) {
-                upstream.writeAndFlush(early);
-              }
               log.debug(
                   "{}: {} tunnel for {} to {} ({}), rule {}",
                   client,
-                  stage.protocol(),
+                  protocol,
                   target.principal().name(),
                   target.requested(),
                   target.address(),
                   target.ruleNumber());
-              context.relay().start(client, upstream, stage.protocol());
+              outcome.connected(upstream, target);
             });
   }
 
@@ -87,11 +128,17 @@ final class ConnectCommand {
       Destination destination,
       Throwable cause,
       CommandReplies replies) {
+    replies.failure(refusal(client, stage.protocol(), destination, cause));
+  }
+
+  /** Logs why {@code destination} is out of reach and says what kind of refusal that is. */
+  private static ProxyRefusal.Kind refusal(
+      Channel client, String protocol, Destination destination, Throwable cause) {
     if (!(cause instanceof ProxyRefusal)) {
-      log.warn("{}: {} to {} failed unexpectedly", client, stage.protocol(), destination, cause);
+      log.warn("{}: {} to {} failed unexpectedly", client, protocol, destination, cause);
     }
     ProxyRefusal refusal = ProxyRefusals.of(cause);
-    log.debug("{}: {} refused: {}", client, stage.protocol(), refusal.getMessage());
-    replies.failure(refusal.kind());
+    log.debug("{}: {} refused: {}", client, protocol, refusal.getMessage());
+    return refusal.kind();
   }
 }

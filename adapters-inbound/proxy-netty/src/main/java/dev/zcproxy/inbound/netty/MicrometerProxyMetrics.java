@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable {
 
   /** Protocols whose meters exist from the start, so dashboards show zeros instead of gaps. */
-  static final List<String> KNOWN_PROTOCOLS = List.of("socks4", "socks5", HttpFrontEnd.PROTOCOL);
+  static final List<String> KNOWN_PROTOCOLS =
+      List.of("socks4", "socks5", HttpFrontEnd.PROTOCOL, Http2FrontEnd.PROTOCOL);
 
   private record Labels(String protocol, String detail) {}
 

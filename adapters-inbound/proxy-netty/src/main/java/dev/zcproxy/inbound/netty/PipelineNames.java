@@ -20,6 +20,13 @@ final class PipelineNames {
   static final String HTTP_HANDLER = "http-handler";
   static final String HTTP_CLIENT_CODEC = "http-client-codec";
   static final String HTTP_UPSTREAM_HANDLER = "http-upstream-handler";
+  static final String H2_PREFACE_DETECTOR = "h2-preface-detector";
+  static final String H2_FRAME_CODEC = "h2-frame-codec";
+  static final String H2_MULTIPLEX = "h2-multiplex";
+  static final String H2_IDLE_TIMEOUT = "h2-idle-timeout";
+  static final String H2_SESSION = "h2-session";
+  static final String H2_CONNECT_STREAM = "h2-connect-stream";
+  static final String H2_RELAY = "h2-relay";
   static final String IDLE_TIMEOUT = "idle-timeout";
   static final String RELAY = "relay";
   static final String RELAY_HANDOVER = "relay-handover";

@@ -11,10 +11,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Looks at the first byte a client sends and installs that protocol's handlers behind itself, then
  * steps out of the way (sniff and replace). {@code 0x04} is SOCKS4/4a, {@code 0x05} is SOCKS5, and
- * the first letter of an HTTP method is an HTTP/1.1 proxy request ({@link HttpFrontEnd}). Anything
- * else is closed without a word. Where TLS is configured, the {@link TlsDetector} in front has
- * already taken a TLS client's handshake record, and this detector sees the decrypted bytes; a TLS
- * record here (TLS not configured, or TLS inside TLS) gets no answer rather than a wrong one.
+ * the first letter of an HTTP method is an HTTP/1.1 proxy request ({@link HttpFrontEnd}). A {@code
+ * P} may also start the HTTP/2 client preface ({@code PRI * HTTP/2.0...}, h2c with prior
+ * knowledge), so it hands over to the {@link Http2PrefaceDetector}, which reads on until the bytes
+ * tell the two apart. Anything else is closed without a word. Where TLS is configured, the {@link
+ * TlsDetector} in front has already taken a TLS client's handshake record, and this detector sees
+ * the decrypted bytes; a TLS record here (TLS not configured, or TLS inside TLS) gets no answer
+ * rather than a wrong one.
  */
 @Sharable
 final class ProtocolDetector extends ChannelInboundHandlerAdapter {
@@ -28,10 +31,12 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
 
   private final ProxyContext context;
   private final HttpFrontEnd http;
+  private final Http2FrontEnd http2;
 
   ProtocolDetector(ProxyContext context) {
     this.context = context;
     this.http = new HttpFrontEnd(context);
+    this.http2 = new Http2FrontEnd(context);
   }
 
   @Override
@@ -66,6 +71,11 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
         context.metrics().connectionAccepted(Socks5Handler.PROTOCOL);
         pipeline.addLast(PipelineNames.SOCKS5_INITIAL_DECODER, new Socks5GreetingDecoder());
         pipeline.addLast(PipelineNames.SOCKS5_HANDLER, new Socks5Handler(context));
+      }
+      case Http2PrefaceDetector.FIRST_BYTE -> {
+        // POST, PUT, PATCH or the HTTP/2 preface: the next bytes tell
+        pipeline.addAfter(
+            self, PipelineNames.H2_PREFACE_DETECTOR, new Http2PrefaceDetector(http, http2));
       }
       default -> {
         if (HttpFrontEnd.startsRequest(first)) {

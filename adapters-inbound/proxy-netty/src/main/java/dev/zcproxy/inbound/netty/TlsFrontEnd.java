@@ -33,8 +33,11 @@ import javax.net.ssl.SSLException;
  *       byte budget as a plain one.
  * </ul>
  *
- * ALPN offers {@code http/1.1} only: HTTP/2 to the proxy is not served yet. A client that offers no
- * ALPN (a SOCKS client) or nothing the proxy speaks is still admitted, with no protocol selected.
+ * ALPN offers {@code http/1.1} only. HTTP/2 inside TLS waits until the proxy forwards {@code
+ * http://} requests over HTTP/2 too, not only CONNECT: a browser that negotiated {@code h2} with an
+ * HTTPS proxy sends its plain-HTTP page loads on it (headless Chromium got 501s in ChromiumProxyIT
+ * when {@code h2} was offered). A client that offers no ALPN (a SOCKS client) or nothing the proxy
+ * speaks is still admitted, with no protocol selected.
  */
 final class TlsFrontEnd {
 

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ProtocolDetectorTest {
@@ -56,6 +58,68 @@ class ProtocolDetectorTest {
         .contains(PipelineNames.HTTP_HANDLER)
         .doesNotContain(PipelineNames.PROTOCOL_DETECTOR);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "http")).isEqualTo(1);
+    assertClean(client, sent);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Delivery.class)
+  void the_http2_preface_installs_the_http2_pipeline(Delivery delivery) {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(delivery.send(client, Http2PrefaceDetector.PREFACE));
+    // an empty SETTINGS frame, as a client sends right behind the preface
+    sent.addAll(delivery.send(client, hex("000000 04 00 00000000")));
+
+    assertThat(client.isOpen()).isTrue();
+    assertThat(client.pipeline().names())
+        .startsWith(PipelineNames.H2_FRAME_CODEC, PipelineNames.H2_MULTIPLEX)
+        .contains(PipelineNames.H2_SESSION)
+        .doesNotContain(
+            PipelineNames.PROTOCOL_DETECTOR,
+            PipelineNames.H2_PREFACE_DETECTOR,
+            PipelineNames.HANDSHAKE_TIMEOUT,
+            PipelineNames.HTTP_HANDLER);
+    assertThat(proxy.counter("zcproxy.connections", "protocol", "h2")).isEqualTo(1);
+    assertThat(written(client)).as("the server's SETTINGS and the ack").isNotEmpty();
+    assertClean(client, sent);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "POST, WHOLE",
+    "POST, BYTE_BY_BYTE",
+    "PUT, WHOLE",
+    "PUT, BYTE_BY_BYTE",
+    "PATCH, WHOLE",
+    "PATCH, BYTE_BY_BYTE",
+    "PRI /, BYTE_BY_BYTE"
+  })
+  void a_method_starting_with_p_is_still_http1(String method, Delivery delivery) {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(delivery.send(client, (method + " ").getBytes(StandardCharsets.US_ASCII)));
+
+    assertThat(client.isOpen()).isTrue();
+    assertThat(client.pipeline().names())
+        .startsWith(PipelineNames.HTTP_REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
+        .contains(PipelineNames.HTTP_HANDLER)
+        .doesNotContain(PipelineNames.PROTOCOL_DETECTOR, PipelineNames.H2_PREFACE_DETECTOR);
+    assertThat(proxy.counter("zcproxy.connections", "protocol", "http")).isEqualTo(1);
+    assertClean(client, sent);
+  }
+
+  @Test
+  void a_partial_preface_waits_for_more() {
+    EmbeddedProxy proxy = new EmbeddedProxy(true);
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(Delivery.WHOLE.send(client, "PRI * HTTP/2".getBytes(StandardCharsets.US_ASCII)));
+
+    assertThat(client.pipeline().get(PipelineNames.H2_PREFACE_DETECTOR)).isNotNull();
+    assertThat(written(client)).isEmpty();
+    client.close();
     assertClean(client, sent);
   }
 

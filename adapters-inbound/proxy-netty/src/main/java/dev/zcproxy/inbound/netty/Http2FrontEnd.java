@@ -1,0 +1,125 @@
+package dev.zcproxy.inbound.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 to the proxy on the shared port (h2c with prior knowledge, or TLS with ALPN {@code h2}):
+ * Netty's frame codec and multiplexer on the client connection, one child channel per stream, each
+ * served by an {@link Http2ConnectStream}. The limits are Netty's protections, set explicitly:
+ *
+ * <ul>
+ *   <li>{@value #MAX_CONCURRENT_STREAMS} concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS);
+ *   <li>a header list of at most {@value #MAX_HEADER_LIST_SIZE} bytes
+ *       (SETTINGS_MAX_HEADER_LIST_SIZE; a header block of CONTINUATION frames past it is a
+ *       connection error), and at most {@value #MAX_SMALL_CONTINUATION_FRAMES} small CONTINUATION
+ *       frames in a row (CONTINUATION flood);
+ *   <li>Rapid Reset (CVE-2023-44487): more than {@value #MAX_RST_FRAMES} RST_STREAM frames within
+ *       {@value #RST_WINDOW_SECONDS} s is a connection error;
+ *   <li>at most {@value #MAX_CONSECUTIVE_EMPTY_DATA_FRAMES} empty DATA frames in a row, and at most
+ *       {@value #MAX_QUEUED_CONTROL_FRAMES} queued control frames (PING/SETTINGS floods).
+ * </ul>
+ *
+ * The handshake is the preface: its guard is done once the codec takes over. From then on an idle
+ * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it.
+ */
+final class Http2FrontEnd {
+
+  /** The metrics label. */
+  static final String PROTOCOL = "h2";
+
+  static final int MAX_CONCURRENT_STREAMS = 100;
+  static final int MAX_HEADER_LIST_SIZE = 16 * 1024;
+  static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
+  static final int MAX_RST_FRAMES = 200;
+  static final int RST_WINDOW_SECONDS = 30;
+  static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
+  static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+
+  private final ProxyContext context;
+
+  Http2FrontEnd(ProxyContext context) {
+    this.context = context;
+  }
+
+  static Http2FrameCodec newCodec() {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(
+            Http2Settings.defaultSettings()
+                .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                .maxHeaderListSize(MAX_HEADER_LIST_SIZE))
+        .validateHeaders(true)
+        .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
+        .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
+        .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES)
+        .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
+        .build();
+  }
+
+  /**
+   * Replaces {@code detector} with the HTTP/2 pipeline and replays the first bytes (the preface and
+   * whatever followed it) through the codec. The codec goes behind the TLS layer, if any.
+   */
+  void install(ChannelHandlerContext detector, ByteBuf first) {
+    context.metrics().connectionAccepted(PROTOCOL);
+    ChannelPipeline pipeline = detector.pipeline();
+    Http2Session session = new Http2Session(context);
+    Duration idle = context.settings().idleTimeout();
+    ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);
+    if (tls == null) {
+      pipeline.addFirst(PipelineNames.H2_FRAME_CODEC, newCodec());
+    } else {
+      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.H2_FRAME_CODEC, newCodec());
+    }
+    pipeline.addAfter(
+        PipelineNames.H2_FRAME_CODEC,
+        PipelineNames.H2_MULTIPLEX,
+        new Http2MultiplexHandler(new StreamInitializer(context, session)));
+    pipeline.addAfter(
+        PipelineNames.H2_MULTIPLEX,
+        PipelineNames.H2_IDLE_TIMEOUT,
+        new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addAfter(PipelineNames.H2_IDLE_TIMEOUT, PipelineNames.H2_SESSION, session);
+    HandshakeGuard guard = pipeline.get(HandshakeGuard.class);
+    if (guard != null) {
+      guard.complete(PROTOCOL);
+      pipeline.remove(guard);
+    }
+    pipeline.remove(detector.name());
+    if (tls == null) {
+      pipeline.fireChannelRead(first);
+    } else {
+      tls.fireChannelRead(first); // into the codec, not back into the SslHandler
+    }
+    // Flow control paces every stream from here; the connection itself is always read.
+    pipeline.channel().config().setAutoRead(true);
+  }
+
+  /** Puts an {@link Http2ConnectStream} on each stream the client opens. */
+  private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+    private final ProxyContext context;
+    private final Http2Session session;
+
+    StreamInitializer(ProxyContext context, Http2Session session) {
+      this.context = context;
+      this.session = session;
+    }
+
+    @Override
+    protected void initChannel(Http2StreamChannel stream) {
+      stream
+          .pipeline()
+          .addLast(PipelineNames.H2_CONNECT_STREAM, new Http2ConnectStream(context, session));
+    }
+  }
+}
