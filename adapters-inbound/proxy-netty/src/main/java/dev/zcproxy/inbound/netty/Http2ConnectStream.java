@@ -1,7 +1,5 @@
 package dev.zcproxy.inbound.netty;
 
-import dev.zcproxy.domain.auth.AuthResult;
-import dev.zcproxy.domain.auth.Credentials;
 import dev.zcproxy.domain.auth.Principal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -146,55 +144,27 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
   }
 
   private void authenticate(String authorization, Destination destination) {
-    Channel connection = ctx.channel().parent();
-    if (authorization == null) {
-      Principal anonymous = ClientAuthentication.anonymous(context, connection);
-      if (anonymous == null) {
-        context.metrics().authenticationFailed(Http2FrontEnd.PROTOCOL, "no_credentials");
-        refuse(
-            HttpRejection.authenticationRequired(
-                "authentication_required", "proxy authentication required"));
-        return;
-      }
-      authenticated(anonymous, destination);
-      return;
-    }
-    Principal remembered = session.remembered(authorization);
+    Principal remembered = authorization == null ? null : session.remembered(authorization);
     if (remembered != null) {
       authenticated(remembered, destination);
       return;
     }
-    Credentials.UsernamePassword credentials;
-    try {
-      credentials = HttpBasicCredentials.parse(authorization);
-    } catch (HttpRejection malformed) {
-      context.metrics().authenticationFailed(Http2FrontEnd.PROTOCOL, malformed.label());
-      refuse(malformed);
-      return;
-    }
     state = State.AUTHENTICATING;
-    ClientAuthentication.authenticate(context, connection, credentials)
+    HttpProxyAuthentication.authenticate(
+            context, ctx.channel().parent(), Http2FrontEnd.PROTOCOL, authorization)
         .addListener(
-            (Future<AuthResult> answer) -> {
+            (Future<Principal> answer) -> {
               if (state != State.AUTHENTICATING || !ctx.channel().isActive()) {
                 return;
               }
               if (!answer.isSuccess()) {
-                log.warn(
-                    "{}: checking the login of {} failed",
-                    ctx.channel(),
-                    credentials.username(),
-                    answer.cause());
-                context.metrics().authenticationFailed(Http2FrontEnd.PROTOCOL, "error");
-                refuse(HttpRejection.authenticationRequired("error", "login failed"));
-              } else if (answer.getNow() instanceof AuthResult.Authenticated ok) {
-                session.remember(authorization, ok.principal());
-                authenticated(ok.principal(), destination);
-              } else {
-                String reason = ClientAuthentication.failureLabel(answer.getNow());
-                context.metrics().authenticationFailed(Http2FrontEnd.PROTOCOL, reason);
-                refuse(HttpRejection.authenticationRequired(reason, "wrong user name or password"));
+                refuse((HttpRejection) answer.cause());
+                return;
               }
+              if (authorization != null) {
+                session.remember(authorization, answer.getNow());
+              }
+              authenticated(answer.getNow(), destination);
             });
   }
 

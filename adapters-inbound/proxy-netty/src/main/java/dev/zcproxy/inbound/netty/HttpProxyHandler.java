@@ -1,7 +1,5 @@
 package dev.zcproxy.inbound.netty;
 
-import dev.zcproxy.domain.auth.AuthResult;
-import dev.zcproxy.domain.auth.Credentials;
 import dev.zcproxy.domain.auth.Principal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -194,57 +192,28 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
 
   private void authenticate(HttpProxyRequest request) {
     String authorization = request.proxyAuthorization();
-    if (authorization == null) {
-      Principal anonymous = ClientAuthentication.anonymous(context, ctx.channel());
-      if (anonymous == null) {
-        context.metrics().authenticationFailed(HttpFrontEnd.PROTOCOL, "no_credentials");
-        refuse(
-            HttpRejection.authenticationRequired(
-                "authentication_required", "proxy authentication required"));
-        return;
-      }
-      authenticated(request, anonymous);
-      return;
-    }
-    if (authorization.equals(acceptedAuthorization)) {
+    if (authorization != null && authorization.equals(acceptedAuthorization)) {
       authenticated(request, acceptedPrincipal);
       return;
     }
-    Credentials.UsernamePassword credentials;
-    try {
-      credentials = HttpBasicCredentials.parse(authorization);
-    } catch (HttpRejection malformed) {
-      context.metrics().authenticationFailed(HttpFrontEnd.PROTOCOL, malformed.label());
-      refuse(malformed);
-      return;
-    }
     state = State.AUTHENTICATING;
-    ClientAuthentication.authenticate(context, ctx.channel(), credentials)
+    HttpProxyAuthentication.authenticate(
+            context, ctx.channel(), HttpFrontEnd.PROTOCOL, authorization)
         .addListener(
-            (Future<AuthResult> answer) -> {
+            (Future<Principal> answer) -> {
               // The guard may have timed the handshake out, or the client left, meanwhile.
               if (state != State.AUTHENTICATING || !ctx.channel().isActive()) {
                 return;
               }
               if (!answer.isSuccess()) {
-                log.warn(
-                    "{}: checking the login of {} failed",
-                    ctx.channel(),
-                    credentials.username(),
-                    answer.cause());
-                context.metrics().authenticationFailed(HttpFrontEnd.PROTOCOL, "error");
-                refuse(HttpRejection.authenticationRequired("error", "login failed"));
-              } else if (answer.getNow() instanceof AuthResult.Authenticated ok) {
-                acceptedAuthorization = authorization;
-                acceptedPrincipal = ok.principal();
-                authenticated(request, ok.principal());
-              } else {
-                String reason = ClientAuthentication.failureLabel(answer.getNow());
-                context.metrics().authenticationFailed(HttpFrontEnd.PROTOCOL, reason);
-                log.debug(
-                    "{}: login of {} failed: {}", ctx.channel(), credentials.username(), reason);
-                refuse(HttpRejection.authenticationRequired(reason, "wrong user name or password"));
+                refuse((HttpRejection) answer.cause());
+                return;
               }
+              if (authorization != null) {
+                acceptedAuthorization = authorization;
+                acceptedPrincipal = answer.getNow();
+              }
+              authenticated(request, answer.getNow());
             });
   }
 
