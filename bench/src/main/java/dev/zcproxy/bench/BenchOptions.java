@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param credentials RFC 1929 username and password for the proxy, if it wants them
  * @param forward a plain TCP forwarder to connect to instead of the far end (HAProxy {@code mode
  *     tcp}); its backend must be 127.0.0.1:{@code farEndPort}
+ * @param httpConnect an HTTP/1.1 proxy to go through with {@code CONNECT}; empty means none
  * @param farEndPort where the far end (sink, source, echo or responder) listens; 0 for any free
  *     port
  * @param direction which way the bytes go in {@code throughput} mode
@@ -28,6 +29,7 @@ record BenchOptions(
     Optional<InetSocketAddress> socks,
     Optional<Credentials> credentials,
     Optional<InetSocketAddress> forward,
+    Optional<InetSocketAddress> httpConnect,
     int farEndPort,
     Direction direction,
     int streams,
@@ -65,6 +67,8 @@ record BenchOptions(
         --pass PASSWORD       RFC 1929 password for the proxy
         --forward HOST:PORT   connect to this plain TCP forwarder (HAProxy mode tcp) instead; its
                               backend must be 127.0.0.1:--far-end-port
+        --http-connect HOST:PORT
+                              go through this HTTP/1.1 proxy: CONNECT 127.0.0.1:PORT, then stream
         --far-end-port N      the far end listens on this port of 127.0.0.1 (default: any free one)
 
       options:
@@ -93,6 +97,7 @@ record BenchOptions(
     String user = null;
     String password = null;
     InetSocketAddress forward = null;
+    InetSocketAddress httpConnect = null;
     int farEndPort = 0;
     Direction direction = Direction.UPLOAD;
     int streams = 1;
@@ -112,6 +117,7 @@ record BenchOptions(
         case "--user" -> user = value;
         case "--pass" -> password = value;
         case "--forward" -> forward = hostAndPort(flag, value);
+        case "--http-connect" -> httpConnect = hostAndPort(flag, value);
         case "--far-end-port" -> farEndPort = port(flag, value);
         case "--direction" -> direction = direction(value);
         case "--streams" -> streams = positive(flag, value);
@@ -129,8 +135,9 @@ record BenchOptions(
     if (user != null && socks == null) {
       throw new IllegalArgumentException("--user and --pass need --socks");
     }
-    if (socks != null && forward != null) {
-      throw new IllegalArgumentException("--socks and --forward exclude each other");
+    if ((socks != null ? 1 : 0) + (forward != null ? 1 : 0) + (httpConnect != null ? 1 : 0) > 1) {
+      throw new IllegalArgumentException(
+          "--socks, --forward and --http-connect exclude each other");
     }
     if (forward != null && farEndPort == 0) {
       // The forwarder's backend is fixed, so the far end must listen where it points.
@@ -141,6 +148,7 @@ record BenchOptions(
         Optional.ofNullable(socks),
         user == null ? Optional.empty() : Optional.of(new Credentials(user, password)),
         Optional.ofNullable(forward),
+        Optional.ofNullable(httpConnect),
         farEndPort,
         direction,
         streams,

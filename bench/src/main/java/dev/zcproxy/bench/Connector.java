@@ -2,45 +2,54 @@ package dev.zcproxy.bench;
 
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Opens a blocking TCP connection to a target: directly, through a SOCKS5 proxy (RFC 1928 CONNECT,
- * with RFC 1929 username/password when credentials are given), or through a plain TCP forwarder
- * (HAProxy in {@code mode tcp}) whose backend is the target. The SOCKS handshake is the plain
- * sequential one, request after reply, the way curl and most clients do it, so every proxy is
- * measured on the same round trips.
+ * with RFC 1929 username/password when credentials are given), through an HTTP/1.1 proxy's {@code
+ * CONNECT} (RFC 9110 §9.3.6), or through a plain TCP forwarder (HAProxy in {@code mode tcp}) whose
+ * backend is the target. Each handshake is the plain sequential one, request after reply, the way
+ * curl and most clients do it, so every proxy is measured on the same round trips.
  */
 final class Connector {
 
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final int READ_TIMEOUT_MILLIS = 10_000;
+  private static final int MAX_CONNECT_REPLY_BYTES = 8192;
 
   private final Optional<InetSocketAddress> socks;
   private final Optional<BenchOptions.Credentials> credentials;
   private final Optional<InetSocketAddress> forwarder;
+  private final Optional<InetSocketAddress> httpConnect;
 
   /**
    * @param socks the SOCKS5 proxy to go through, if any
    * @param credentials for the SOCKS5 proxy, if it wants them
    * @param forwarder a plain TCP forwarder to connect to instead of the target, if any; it must
-   *     forward to the target by itself (at most one of {@code socks} and {@code forwarder})
+   *     forward to the target by itself
+   * @param httpConnect an HTTP/1.1 proxy to ask for a {@code CONNECT} tunnel, if any (at most one
+   *     of {@code socks}, {@code forwarder} and {@code httpConnect})
    */
   Connector(
       Optional<InetSocketAddress> socks,
       Optional<BenchOptions.Credentials> credentials,
-      Optional<InetSocketAddress> forwarder) {
-    if (socks.isPresent() && forwarder.isPresent()) {
-      throw new IllegalArgumentException("a SOCKS proxy and a TCP forwarder exclude each other");
+      Optional<InetSocketAddress> forwarder,
+      Optional<InetSocketAddress> httpConnect) {
+    if (Stream.of(socks, forwarder, httpConnect).filter(Optional::isPresent).count() > 1) {
+      throw new IllegalArgumentException(
+          "a SOCKS proxy, a TCP forwarder and an HTTP proxy exclude each other");
     }
     this.socks = socks;
     this.credentials = credentials;
     this.forwarder = forwarder;
+    this.httpConnect = httpConnect;
   }
 
   /**
@@ -53,9 +62,12 @@ final class Connector {
       Socket socket = channel.socket();
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(READ_TIMEOUT_MILLIS);
-      socket.connect(socks.or(() -> forwarder).orElse(target), CONNECT_TIMEOUT_MILLIS);
+      socket.connect(
+          socks.or(() -> forwarder).or(() -> httpConnect).orElse(target), CONNECT_TIMEOUT_MILLIS);
       if (socks.isPresent()) {
         handshake(socket, target);
+      } else if (httpConnect.isPresent()) {
+        httpConnectHandshake(socket, target);
       }
       return channel;
     } catch (IOException | RuntimeException e) {
@@ -111,6 +123,40 @@ final class Connector {
           default -> throw new IOException("unknown address type " + addressType + " in reply");
         };
     in.readNBytes(addressLength + 2);
+  }
+
+  /**
+   * Sends {@code CONNECT 127.0.0.1:PORT HTTP/1.1} with its Host header and reads the reply head up
+   * to its blank line, one byte at a time: the tunnel's first bytes may follow it at once (a source
+   * starts writing as soon as it is connected), and they belong to the run, not to the head.
+   */
+  private static void httpConnectHandshake(Socket socket, InetSocketAddress target)
+      throws IOException {
+    String authority = target.getAddress().getHostAddress() + ":" + target.getPort();
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    InputStream in = socket.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int next = in.read();
+      if (next < 0) {
+        throw new IOException("HTTP CONNECT failed: the proxy closed after " + quoted(head));
+      }
+      if (head.length() >= MAX_CONNECT_REPLY_BYTES) {
+        throw new IOException("HTTP CONNECT failed: reply head over " + MAX_CONNECT_REPLY_BYTES);
+      }
+      head.append((char) next);
+    }
+    String statusLine = head.substring(0, head.indexOf("\r\n"));
+    if (!statusLine.equals("HTTP/1.1 200") && !statusLine.startsWith("HTTP/1.1 200 ")) {
+      throw new IOException("HTTP CONNECT failed: got " + quoted(statusLine) + ", expected 200");
+    }
+  }
+
+  private static String quoted(CharSequence text) {
+    return '"' + text.toString().replace("\r\n", "\\r\\n") + '"';
   }
 
   private static void expect(DataInputStream in, String step, int version, int status)

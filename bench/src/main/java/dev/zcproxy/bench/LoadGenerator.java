@@ -8,11 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The load generator behind {@code bench/socks-bench.sh} and {@code bench/splice-bench.sh}:
- * measures one path (direct, through a SOCKS5 proxy, or through a plain TCP forwarder) on loopback,
- * and prints one line of {@code key=value} pairs for the script to read. It starts its own far end
- * (a sink, a source, an echo or a request/response server) in the same JVM, so a run needs nothing
- * but the proxy under test.
+ * The load generator behind {@code bench/socks-bench.sh}, {@code bench/splice-bench.sh} and {@code
+ * bench/http-bench.sh}: measures one path (direct, through a SOCKS5 proxy, through an HTTP proxy's
+ * CONNECT, or through a plain TCP forwarder) on loopback, and prints one line of {@code key=value}
+ * pairs for the script to read. It starts its own far end (a sink, a source, an echo or a
+ * request/response server) in the same JVM, so a run needs nothing but the proxy under test.
  *
  * <p>Exit status: 0 measured, 1 the run failed (the proxy refused, stalled or dropped connections),
  * 2 bad command line.
@@ -49,7 +49,9 @@ public final class LoadGenerator {
   }
 
   private static String run(BenchOptions options) throws IOException, InterruptedException {
-    Connector connector = new Connector(options.socks(), options.credentials(), options.forward());
+    Connector connector =
+        new Connector(
+            options.socks(), options.credentials(), options.forward(), options.httpConnect());
     return switch (options.mode()) {
       case THROUGHPUT ->
           ThroughputRun.run(

@@ -20,6 +20,7 @@ class BenchOptionsTest {
     assertThat(options.streams()).isEqualTo(1);
     assertThat(options.socks()).isEmpty();
     assertThat(options.forward()).isEmpty();
+    assertThat(options.httpConnect()).isEmpty();
     assertThat(options.farEndPort()).isZero();
     assertThat(options.duration()).isEqualTo(Duration.ofSeconds(8));
     assertThat(options.messageBytes()).isEqualTo(1024);
@@ -65,12 +66,30 @@ class BenchOptionsTest {
     assertThat(options.messageBytes()).isEqualTo(4096);
   }
 
+  @Test
+  void parses_a_download_through_an_http_proxy_connect() {
+    BenchOptions options =
+        BenchOptions.parse(
+            new String[] {
+              "throughput", "--http-connect", "127.0.0.1:3128", "--direction", "download"
+            });
+
+    assertThat(options.httpConnect()).contains(new InetSocketAddress("127.0.0.1", 3128));
+    assertThat(options.socks()).isEmpty();
+    assertThat(options.forward()).isEmpty();
+    assertThat(options.direction()).isEqualTo(Direction.DOWNLOAD);
+  }
+
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       value = {
         "throughput --socks 127.0.0.1:1080 --forward 127.0.0.1:2000 --far-end-port 9000"
-            + " | --socks and --forward exclude each other",
+            + " | --socks, --forward and --http-connect exclude each other",
+        "throughput --socks 127.0.0.1:1080 --http-connect 127.0.0.1:3128"
+            + " | --socks, --forward and --http-connect exclude each other",
+        "throughput --http-connect 127.0.0.1 | --http-connect wants HOST:PORT, got 127.0.0.1",
+        "throughput --http-connect 127.0.0.1:3128 --user u --pass p | --user and --pass need --socks",
         "throughput --forward 127.0.0.1:2000 | --forward needs --far-end-port",
         "throughput --direction sideways | --direction wants upload or download, got sideways",
         "throughput --streams 0 | --streams must be positive",

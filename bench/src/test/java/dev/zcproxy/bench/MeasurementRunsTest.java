@@ -25,7 +25,7 @@ class MeasurementRunsTest {
   private static final Duration MEASURED = Duration.ofMillis(300);
 
   private static final Connector DIRECT =
-      new Connector(Optional.empty(), Optional.empty(), Optional.empty());
+      new Connector(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
 
   @ParameterizedTest
   @CsvSource({"UPLOAD, 1", "UPLOAD, 3", "DOWNLOAD, 1", "DOWNLOAD, 3"})
@@ -49,7 +49,11 @@ class MeasurementRunsTest {
     try (TcpForwarder forwarder =
         new TcpForwarder(new InetSocketAddress(InetAddress.getLoopbackAddress(), farEndPort))) {
       Connector viaForwarder =
-          new Connector(Optional.empty(), Optional.empty(), Optional.of(forwarder.address()));
+          new Connector(
+              Optional.empty(),
+              Optional.empty(),
+              Optional.of(forwarder.address()),
+              Optional.empty());
 
       ThroughputRun.Result result =
           ThroughputRun.run(viaForwarder, direction, 2, WARMUP, MEASURED, farEndPort);
@@ -75,7 +79,11 @@ class MeasurementRunsTest {
     try (TcpForwarder forwarder =
         new TcpForwarder(new InetSocketAddress(InetAddress.getLoopbackAddress(), farEndPort))) {
       Connector viaForwarder =
-          new Connector(Optional.empty(), Optional.empty(), Optional.of(forwarder.address()));
+          new Connector(
+              Optional.empty(),
+              Optional.empty(),
+              Optional.of(forwarder.address()),
+              Optional.empty());
 
       LatencyRun.Result result = LatencyRun.run(viaForwarder, 1024, WARMUP, MEASURED, farEndPort);
 
