@@ -55,12 +55,13 @@ wait_until_listening() {
   return 2
 }
 
-# start_zcproxy NAME RELAY PORT ADMIN_PORT: starts zcproxy on 127.0.0.1:PORT with an anonymous
-# allow-loopback policy and sets started_pid once /readyz answers. Returns 1 if the proxy exits at
+# start_zcproxy NAME RELAY PORT ADMIN_PORT [EXTRA_YAML]: starts zcproxy on 127.0.0.1:PORT with an
+# anonymous allow-loopback policy (plus EXTRA_YAML, top-level keys such as a tls section, appended
+# to its config) and sets started_pid once /readyz answers. Returns 1 if the proxy exits at
 # startup (it refused the config, e.g. a relay this build lacks): its output is in
 # $work/NAME/proxy.log. Dies if it is still not ready after 30 s.
 start_zcproxy() {
-  local name=$1 relay=$2 port=$3 admin=$4
+  local name=$1 relay=$2 port=$3 admin=$4 extra=${5:-}
   local dir="$work/$name"
   mkdir -p "$dir" || die "cannot create $dir"
   cat >"$dir/policy.yaml" <<EOF
@@ -75,6 +76,7 @@ admin: { listen: 127.0.0.1:$admin }
 relay: $relay
 policy: { file: policy.yaml }
 shutdown: { drainTimeout: 2s }
+$extra
 EOF
   "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -jar "$proxy_jar" --config "$dir/zcproxy.yaml" >"$dir/proxy.log" 2>&1 &

@@ -3,21 +3,14 @@ package dev.zcproxy.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.zcproxy.it.support.Certificates;
 import dev.zcproxy.it.support.Closeables;
 import dev.zcproxy.it.support.Curl;
 import dev.zcproxy.it.support.OriginServer;
 import dev.zcproxy.it.support.ProxyProcess;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,22 +40,7 @@ class HttpsProxyCurlIT {
     Path tls = Files.createDirectories(workDir.resolve("tls"));
     certificate = tls.resolve("proxy.crt");
     Path key = tls.resolve("proxy.key");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        key.toString(),
-        "-out",
-        certificate.toString());
+    Certificates.selfSignedForLoopback(certificate, key);
     String policy =
         """
         anonymous: false
@@ -205,45 +183,12 @@ class HttpsProxyCurlIT {
   }
 
   private static double rejectedHandshakes(ProxyProcess proxy) {
-    return sum(
-        proxy,
-        "zcproxy_connections_rejected_total",
-        List.of("protocol=\"tls\"", "reason=\"handshake\""));
+    return proxy.metricSum(
+        "zcproxy_connections_rejected_total", "protocol=\"tls\"", "reason=\"handshake\"");
   }
 
   private static double relayedBytes(ProxyProcess proxy, String protocol, String relay) {
-    return sum(
-        proxy,
-        "zcproxy_bytes_relayed_total",
-        List.of("protocol=\"" + protocol + "\"", "relay=\"" + relay + "\""));
-  }
-
-  private static final Pattern SAMPLE = Pattern.compile("^(\\w+)\\{([^}]*)} (\\S+)$");
-
-  /** The sum of a metric's samples whose labels contain all of {@code labels}. */
-  private static double sum(ProxyProcess proxy, String name, List<String> labels) {
-    double total = 0;
-    for (String line : proxy.admin("/metrics").body().lines().toList()) {
-      Matcher sample = SAMPLE.matcher(line);
-      if (sample.matches()
-          && sample.group(1).equals(name)
-          && labels.stream().allMatch(sample.group(2)::contains)) {
-        total += Double.parseDouble(sample.group(3));
-      }
-    }
-    return total;
-  }
-
-  private static void openssl(String... arguments) throws InterruptedException {
-    List<String> command = new ArrayList<>(List.of("openssl"));
-    command.addAll(List.of(arguments));
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("openssl finished").isTrue();
-      assertThat(process.exitValue()).as("openssl: %s", output).isZero();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + command, e);
-    }
+    return proxy.metricSum(
+        "zcproxy_bytes_relayed_total", "protocol=\"" + protocol + "\"", "relay=\"" + relay + "\"");
   }
 }

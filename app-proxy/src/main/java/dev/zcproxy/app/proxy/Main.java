@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * stderr, without a stack trace.
  *
  * <p>Signals: SIGTERM and SIGINT stop the proxy gracefully (a second one exits at once), SIGHUP
- * reloads the policy file. A shutdown hook stops the proxy too if the JVM exits for another reason.
+ * reloads the policy file and the TLS certificate and key files. A shutdown hook stops the proxy
+ * too if the JVM exits for another reason.
  */
 public final class Main {
 
@@ -141,7 +142,7 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(hook);
     signals.handle("TERM", this::onStopSignal);
     signals.handle("INT", this::onStopSignal);
-    signals.handle("HUP", application.policy()::reload);
+    signals.handle("HUP", application::reload);
     try {
       stopRequested.await();
     } catch (InterruptedException interrupted) {

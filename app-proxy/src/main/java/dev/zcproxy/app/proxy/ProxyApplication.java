@@ -47,6 +47,7 @@ final class ProxyApplication implements AutoCloseable {
   private final Readiness readiness;
   private final ProxyServer server;
   private final AdminServer admin;
+  private final TlsReloader tls; // null: TLS is off
   private final AtomicBoolean stopped = new AtomicBoolean();
   private InetSocketAddress proxyAddress;
   private InetSocketAddress adminAddress;
@@ -57,13 +58,15 @@ final class ProxyApplication implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Readiness readiness,
       ProxyServer server,
-      AdminServer admin) {
+      AdminServer admin,
+      TlsReloader tls) {
     this.config = config;
     this.policy = policy;
     this.registry = registry;
     this.readiness = readiness;
     this.server = server;
     this.admin = admin;
+    this.tls = tls;
   }
 
   /**
@@ -87,7 +90,11 @@ final class ProxyApplication implements AutoCloseable {
             new PasswordVerifier(new Pbkdf2PasswordHasher()),
             new AuthFailureThrottle(clock));
     var authorize = new AuthorizeConnectionService(active);
-    config.tls().filter(TlsIdentity::selfSigned).ifPresent(ProxyApplication::warnSelfSigned);
+    config
+        .tls()
+        .map(ProxyConfig.Tls::identity)
+        .filter(TlsIdentity::selfSigned)
+        .ifPresent(ProxyApplication::warnSelfSigned);
     ProxyServer server;
     try {
       server =
@@ -105,7 +112,8 @@ final class ProxyApplication implements AutoCloseable {
     }
     AdminServer admin =
         config.admin().map(a -> new AdminServer(a.listen(), registry, readiness)).orElse(null);
-    var application = new ProxyApplication(config, policy, registry, readiness, server, admin);
+    TlsReloader tls = config.tls().map(t -> new TlsReloader(t, server, registry)).orElse(null);
+    var application = new ProxyApplication(config, policy, registry, readiness, server, admin, tls);
     try {
       application.bind();
     } catch (ConfigException | StartupException | RuntimeException failed) {
@@ -191,6 +199,14 @@ final class ProxyApplication implements AutoCloseable {
 
   PolicyFileWatcher policy() {
     return policy;
+  }
+
+  /** SIGHUP: the policy file, then the TLS certificate and key files where TLS is on. */
+  void reload() {
+    policy.reload();
+    if (tls != null) {
+      tls.reload();
+    }
   }
 
   Readiness readiness() {

@@ -150,6 +150,27 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
+  private static final java.util.regex.Pattern SAMPLE =
+      java.util.regex.Pattern.compile("^(\\w+)(?:\\{([^}]*)})? (\\S+)$");
+
+  /**
+   * The sum of the samples of metric {@code name} on {@code /metrics} whose labels contain every
+   * one of {@code labels} (each a fragment such as {@code result="ok"}).
+   */
+  public double metricSum(String name, String... labels) {
+    double total = 0;
+    for (String line : admin("/metrics").body().lines().toList()) {
+      java.util.regex.Matcher sample = SAMPLE.matcher(line);
+      if (sample.matches() && sample.group(1).equals(name)) {
+        String found = sample.group(2) == null ? "" : sample.group(2);
+        if (java.util.Arrays.stream(labels).allMatch(found::contains)) {
+          total += Double.parseDouble(sample.group(3));
+        }
+      }
+    }
+    return total;
+  }
+
   /** How many file descriptors the proxy holds: sockets, pipes, epoll and jar files. */
   public long openFileDescriptors() {
     try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid()), "fd"))) {

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -31,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *       resumes.
  *   <li>Half-close: a FIN from one side is passed on as a FIN ({@code shutdownOutput}) to the
  *       other, after everything read before it has been written. The tunnel closes when both
- *       directions are done.
+ *       directions are done. Towards a TLS client the FIN is preceded by close_notify: a bare FIN
+ *       is what a truncation attack looks like, and strict clients (OpenSSL 3 without
+ *       IGNORE_UNEXPECTED_EOF) fail the transfer on it. A close_notify from a TLS client counts as
+ *       its FIN.
  *   <li>Errors: a reset or error on either side closes both, and the surviving side is reset too
  *       (SO_LINGER 0), so a client never mistakes an aborted download for a complete one.
  *   <li>Idle: no bytes either way for {@code idleTimeout} closes both. The client channel sees
@@ -214,7 +219,8 @@ final class CopyRelay implements Relay {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-      if (event instanceof ChannelInputShutdownEvent) {
+      if (event instanceof ChannelInputShutdownEvent
+          || event instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
         onInputShutdown();
       } else if (event instanceof IdleStateEvent) {
         log.debug("{}: tunnel idle for {}, closing", source, idleTimeout);
@@ -251,17 +257,30 @@ final class CopyRelay implements Relay {
                   tunnel.close();
                   return;
                 }
-                duplex
-                    .shutdownOutput()
+                SslHandler tls = sink.pipeline().get(SslHandler.class);
+                (tls == null ? duplex.newSucceededFuture() : tls.closeOutbound())
                     .addListener(
-                        shut -> {
-                          if (shut.isSuccess()) {
-                            finished = true;
-                            tunnel.closeIfBothDirectionsDone();
-                          } else {
+                        (ChannelFuture notified) -> {
+                          if (!notified.isSuccess() || tunnel.closed) {
                             tunnel.close();
+                            return;
                           }
+                          shutdownOutput(duplex);
                         });
+              });
+    }
+
+    private void shutdownOutput(DuplexChannel duplex) {
+      duplex
+          .shutdownOutput()
+          .addListener(
+              shut -> {
+                if (shut.isSuccess()) {
+                  finished = true;
+                  tunnel.closeIfBothDirectionsDone();
+                } else {
+                  tunnel.close();
+                }
               });
     }
 

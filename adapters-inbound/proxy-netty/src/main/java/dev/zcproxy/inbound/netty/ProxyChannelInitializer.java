@@ -21,18 +21,15 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
 
   /**
    * @param clients every live client channel, for graceful shutdown
+   * @param tls the TLS front end, or null when TLS is not configured
    */
-  ProxyChannelInitializer(ProxyContext context, ConnectionTracker tracker, ChannelGroup clients) {
+  ProxyChannelInitializer(
+      ProxyContext context, ConnectionTracker tracker, ChannelGroup clients, TlsFrontEnd tls) {
     this.context = context;
     this.tracker = tracker;
     this.clients = clients;
     this.detector = new ProtocolDetector(context);
-    this.tlsDetector =
-        context
-            .settings()
-            .tls()
-            .map(identity -> new TlsDetector(new TlsFrontEnd(identity, context.metrics())))
-            .orElse(null);
+    this.tlsDetector = tls == null ? null : new TlsDetector(tls);
   }
 
   @Override

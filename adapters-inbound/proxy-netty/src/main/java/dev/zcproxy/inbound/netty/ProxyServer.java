@@ -54,6 +54,7 @@ public final class ProxyServer implements AutoCloseable {
   private volatile RelaySelector relay;
   private ChannelGroup clients;
   private Channel listener;
+  private volatile TlsFrontEnd tls; // null: TLS is not configured, or not started
 
   public ProxyServer(
       ProxyServerSettings settings,
@@ -106,6 +107,9 @@ public final class ProxyServer implements AutoCloseable {
             reason -> {
               throw new IllegalArgumentException(reason);
             });
+    if (settings.tls().isPresent()) {
+      settings.tlsProvider().resolve(); // refuse now, not at start, if it cannot load here
+    }
   }
 
   /**
@@ -142,6 +146,11 @@ public final class ProxyServer implements AutoCloseable {
             tracker,
             metrics);
     clients = new DefaultChannelGroup("zcproxy-clients", GlobalEventExecutor.INSTANCE);
+    tls =
+        settings
+            .tls()
+            .map(identity -> new TlsFrontEnd(identity, settings.tlsProvider(), metrics))
+            .orElse(null);
 
     ChannelFuture bound =
         new ServerBootstrap()
@@ -151,7 +160,7 @@ public final class ProxyServer implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(new ProxyChannelInitializer(context, tracker, clients))
+            .childHandler(new ProxyChannelInitializer(context, tracker, clients, tls))
             .bind(settings.listen())
             .awaitUninterruptibly();
     if (!bound.isSuccess()) {
@@ -200,6 +209,30 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /** Tunnels currently relaying (CONNECT and BIND). */
+  /**
+   * Serves TLS with {@code next} from the next accepted connection on (a renewed certificate);
+   * connections already up keep the identity they started with.
+   *
+   * @throws IllegalArgumentException when the provider cannot serve with {@code next}; the current
+   *     identity stays in force
+   * @throws IllegalStateException when the server is not running with TLS
+   */
+  public void reloadTls(TlsIdentity next) {
+    Objects.requireNonNull(next, "next");
+    TlsFrontEnd current = tls;
+    if (current == null) {
+      throw new IllegalStateException("TLS is not configured on this server, or it is not running");
+    }
+    current.replace(next);
+    log.info(
+        "TLS identity replaced: certificate {}, SHA-256 {}", next.subject(), next.fingerprint());
+  }
+
+  /** {@code openssl} or {@code jdk} while serving TLS; empty without TLS or before start. */
+  Optional<String> tlsProviderName() {
+    return Optional.ofNullable(tls).map(TlsFrontEnd::providerName);
+  }
+
   public int activeTunnels() {
     RelaySelector current = relay;
     return current == null ? 0 : current.activeTunnels();
@@ -223,15 +256,14 @@ public final class ProxyServer implements AutoCloseable {
       log.info("epoll is not available ({}); using NIO", noEpoll.toString());
     }
     log.info(RelaySelector.describe(settings.relay(), socketRelay));
-    settings
-        .tls()
-        .ifPresent(
-            identity ->
-                log.info(
-                    "TLS on: clients may speak TLS first (ALPN http/1.1); certificate {}, SHA-256"
-                        + " {}",
-                    identity.subject(),
-                    identity.fingerprint()));
+    if (tls != null) {
+      TlsIdentity identity = tls.identity();
+      log.info(
+          "TLS on ({}): clients may speak TLS first (ALPN http/1.1); certificate {}, SHA-256 {}",
+          tls.providerName(),
+          identity.subject(),
+          identity.fingerprint());
+    }
     log.info("listening on {} ({} transport)", hostAndPort(address), transport.name());
   }
 

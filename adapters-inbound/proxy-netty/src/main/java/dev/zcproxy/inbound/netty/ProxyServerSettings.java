@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
  * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
  *     SOCKS over TLS); when empty, a TLS client is closed
+ * @param tlsProvider which TLS implementation serves {@code tls}
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -32,7 +33,8 @@ public record ProxyServerSettings(
     int maxConnections,
     int maxConnectionsPerSource,
     int maxConnectionsPerUser,
-    Optional<TlsIdentity> tls) {
+    Optional<TlsIdentity> tls,
+    TlsProvider tlsProvider) {
 
   public enum RelayMode {
     AUTO,
@@ -54,6 +56,7 @@ public record ProxyServerSettings(
       throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
     }
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(tlsProvider, "tlsProvider");
   }
 
   /** Settings without TLS. */
@@ -79,11 +82,17 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
-        Optional.empty());
+        Optional.empty(),
+        TlsProvider.AUTO);
   }
 
-  /** The same settings, serving TLS with {@code identity}. */
+  /** The same settings, serving TLS with {@code identity} through the best provider here. */
   public ProxyServerSettings withTls(TlsIdentity identity) {
+    return withTls(identity, TlsProvider.AUTO);
+  }
+
+  /** The same settings, serving TLS with {@code identity} through {@code provider}. */
+  public ProxyServerSettings withTls(TlsIdentity identity, TlsProvider provider) {
     return new ProxyServerSettings(
         listen,
         relay,
@@ -95,7 +104,8 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
-        Optional.of(identity));
+        Optional.of(identity),
+        provider);
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

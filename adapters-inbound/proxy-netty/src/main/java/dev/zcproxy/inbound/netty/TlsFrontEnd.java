@@ -50,23 +50,67 @@ final class TlsFrontEnd {
   /** A TLS record of content type handshake: how every TLS connection starts. */
   static final int HANDSHAKE_RECORD = 0x16;
 
-  private final SslContext context;
+  private final SslProvider provider;
   private final TlsSessionHandler session;
 
-  TlsFrontEnd(TlsIdentity identity, ProxyMetrics metrics) {
-    this.context = serverContext(identity.key(), identity.chain());
+  /**
+   * Read once per accepted TLS connection; a reload swaps it whole, so a connection is served
+   * entirely by the identity it started with.
+   */
+  private volatile Served served;
+
+  /** An identity with the context built from it. */
+  private record Served(TlsIdentity identity, SslContext context) {}
+
+  /**
+   * @throws IllegalArgumentException when {@code provider} cannot load here, or cannot serve with
+   *     this identity
+   */
+  TlsFrontEnd(TlsIdentity identity, TlsProvider provider, ProxyMetrics metrics) {
+    this.provider = provider.resolve();
+    this.served = new Served(identity, serverContext(identity, this.provider));
     this.session = new TlsSessionHandler(metrics);
   }
 
+  /** The TLS implementation in use: {@code openssl} or {@code jdk}. */
+  String providerName() {
+    return TlsProvider.describe(provider);
+  }
+
+  TlsIdentity identity() {
+    return served.identity();
+  }
+
   /**
-   * The JDK provider's server context for this key and chain.
+   * Serves {@code next} to every connection accepted from now on; connections already up keep
+   * theirs.
+   *
+   * @throws IllegalArgumentException when the provider cannot serve with it; the current identity
+   *     stays
+   */
+  void replace(TlsIdentity next) {
+    served = new Served(next, serverContext(next, provider));
+  }
+
+  /**
+   * The JDK provider's server context for this key and chain: what every identity is checked
+   * against when it is read, whichever provider then serves it.
    *
    * @throws IllegalArgumentException when the JDK cannot use them
    */
   static SslContext serverContext(PrivateKey key, List<X509Certificate> chain) {
+    return serverContext(key, chain, SslProvider.JDK);
+  }
+
+  private static SslContext serverContext(TlsIdentity identity, SslProvider provider) {
+    return serverContext(identity.key(), identity.chain(), provider);
+  }
+
+  private static SslContext serverContext(
+      PrivateKey key, List<X509Certificate> chain, SslProvider provider) {
     try {
       return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-          .sslProvider(SslProvider.JDK)
+          .sslProvider(provider)
           .applicationProtocolConfig(
               new ApplicationProtocolConfig(
                   ApplicationProtocolConfig.Protocol.ALPN,
@@ -76,7 +120,10 @@ final class TlsFrontEnd {
           .build();
     } catch (SSLException | RuntimeException unusable) {
       throw new IllegalArgumentException(
-          "the JDK cannot serve TLS with this key and certificate: " + unusable.getMessage(),
+          "the "
+              + TlsProvider.describe(provider)
+              + " provider cannot serve TLS with this key and certificate: "
+              + unusable.getMessage(),
           unusable);
     }
   }
@@ -92,7 +139,7 @@ final class TlsFrontEnd {
    */
   void install(ChannelHandlerContext sniffer) {
     ChannelPipeline pipeline = sniffer.pipeline();
-    SslHandler ssl = context.newHandler(sniffer.alloc());
+    SslHandler ssl = served.context().newHandler(sniffer.alloc());
     ssl.setHandshakeTimeoutMillis(0); // the HandshakeGuard's clock covers the TLS handshake
     pipeline.addAfter(sniffer.name(), PipelineNames.TLS, ssl);
     pipeline.addAfter(PipelineNames.TLS, PipelineNames.TLS_SESSION, session);

@@ -214,7 +214,17 @@ final class ProxyTestKit {
     ClientChannel newClient() {
       return new ClientChannel(
           new ProxyChannelInitializer(
-              context, tracker, new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE)));
+              context,
+              tracker,
+              new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE),
+              context
+                  .settings()
+                  .tls()
+                  .map(
+                      identity ->
+                          new TlsFrontEnd(
+                              identity, context.settings().tlsProvider(), context.metrics()))
+                  .orElse(null)));
     }
 
     private Future<AuthorizedDestination> gate(

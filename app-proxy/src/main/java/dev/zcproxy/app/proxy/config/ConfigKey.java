@@ -27,6 +27,7 @@ public enum ConfigKey {
   TLS_CERTIFICATE("tls.certificate"),
   TLS_PRIVATE_KEY("tls.privateKey"),
   TLS_SELF_SIGNED("tls.selfSigned"),
+  TLS_PROVIDER("tls.provider"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

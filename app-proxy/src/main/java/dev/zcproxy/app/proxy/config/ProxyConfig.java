@@ -3,6 +3,7 @@ package dev.zcproxy.app.proxy.config;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
+import dev.zcproxy.inbound.netty.TlsProvider;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.Optional;
  *     empty when disabled
  * @param relay which relay carries established tunnels
  * @param policy where the access policy comes from
- * @param tls the proxy's TLS identity for HTTPS-to-proxy, or empty when TLS is off
+ * @param tls HTTPS-to-proxy: the identity and the provider serving it, or empty when TLS is off
  */
 public record ProxyConfig(
     InetSocketAddress listen,
@@ -27,7 +28,7 @@ public record ProxyConfig(
     PolicySource policy,
     Limits limits,
     Shutdown shutdown,
-    Optional<TlsIdentity> tls) {
+    Optional<Tls> tls) {
 
   public ProxyConfig {
     Objects.requireNonNull(listen, "listen");
@@ -51,6 +52,38 @@ public record ProxyConfig(
   public record PolicySource(Path file) {
     public PolicySource {
       Objects.requireNonNull(file, "file");
+    }
+  }
+
+  /**
+   * @param identity as read (or generated) at startup
+   * @param files where {@code identity} was read from, to read it again on SIGHUP; empty for a
+   *     generated identity
+   */
+  public record Tls(TlsIdentity identity, TlsProvider provider, Optional<TlsFiles> files) {
+    public Tls {
+      Objects.requireNonNull(identity, "identity");
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(files, "files");
+    }
+  }
+
+  /** The PEM files of a TLS identity, absolute and normalized. */
+  public record TlsFiles(Path certificate, Path privateKey) {
+    public TlsFiles {
+      Objects.requireNonNull(certificate, "certificate");
+      Objects.requireNonNull(privateKey, "privateKey");
+    }
+
+    /**
+     * Reads the identity again, for a renewed certificate.
+     *
+     * @throws IllegalArgumentException when a file is missing or bad, or the key and the
+     *     certificate do not belong together
+     */
+    public TlsIdentity read() {
+      return new TlsIdentity(
+          TlsIdentity.readPrivateKey(privateKey), TlsIdentity.readCertificates(certificate), false);
     }
   }
 
@@ -88,6 +121,6 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
-    return tls.map(settings::withTls).orElse(settings);
+    return tls.map(t -> settings.withTls(t.identity(), t.provider())).orElse(settings);
   }
 }

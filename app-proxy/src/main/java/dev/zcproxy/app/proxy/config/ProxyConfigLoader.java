@@ -7,6 +7,7 @@ import dev.zcproxy.app.proxy.config.ProxyConfig.Shutdown;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
+import dev.zcproxy.inbound.netty.TlsProvider;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -72,6 +73,9 @@ import java.util.function.Function;
  *   <tr><td>{@code tls.selfSigned}</td><td>{@code true}: a certificate for the listen host is
  *       generated at startup, for development; not together with the two above</td>
  *       <td>{@code false}</td><td>{@code ZCPROXY_TLS_SELF_SIGNED}</td></tr>
+ *   <tr><td>{@code tls.provider}</td><td>{@code auto} (OpenSSL where netty-tcnative's BoringSSL
+ *       loads, else the JDK), {@code openssl} (refuse to start without it) or {@code jdk}</td>
+ *       <td>{@code auto}</td><td>{@code ZCPROXY_TLS_PROVIDER}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -254,7 +258,7 @@ public final class ProxyConfigLoader {
                   Integer.MAX_VALUE));
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
-      TlsIdentity tls = tls(listen);
+      ProxyConfig.Tls tls = tls(listen);
       if (!problems.isEmpty()) {
         return null;
       }
@@ -273,7 +277,8 @@ public final class ProxyConfigLoader {
      * read here, so that a missing file or a bad key stops the proxy at startup, not at the first
      * client.
      */
-    private TlsIdentity tls(InetSocketAddress listen) {
+    private ProxyConfig.Tls tls(InetSocketAddress listen) {
+      TlsProvider provider = value(ConfigKey.TLS_PROVIDER, TlsProvider.AUTO, Reader::tlsProvider);
       Path certificate = value(ConfigKey.TLS_CERTIFICATE, null, this::path);
       Path privateKey = value(ConfigKey.TLS_PRIVATE_KEY, null, this::path);
       boolean selfSigned = value(ConfigKey.TLS_SELF_SIGNED, false, Reader::bool);
@@ -287,7 +292,11 @@ public final class ProxyConfigLoader {
                   + " your own certificate or a generated one");
           return null;
         }
-        return value(ConfigKey.TLS_SELF_SIGNED, null, setting -> generated(listen));
+        TlsIdentity generated =
+            value(ConfigKey.TLS_SELF_SIGNED, null, setting -> generated(listen));
+        return generated == null || provider == null
+            ? null
+            : new ProxyConfig.Tls(generated, provider, Optional.empty());
       }
       if (certificateSet != privateKeySet) {
         ConfigKey missing = certificateSet ? ConfigKey.TLS_PRIVATE_KEY : ConfigKey.TLS_CERTIFICATE;
@@ -303,6 +312,11 @@ public final class ProxyConfigLoader {
         return null;
       }
       if (certificate == null || privateKey == null) {
+        if (settings.containsKey(ConfigKey.TLS_PROVIDER) && problems.isEmpty()) {
+          problem(
+              ConfigKey.TLS_PROVIDER,
+              "TLS is off: set tls.certificate and tls.privateKey, or tls.selfSigned");
+        }
         return null; // TLS off, or a bad path already reported
       }
       List<X509Certificate> chain =
@@ -315,7 +329,12 @@ public final class ProxyConfigLoader {
       if (chain == null || key == null) {
         return null;
       }
-      return value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> new TlsIdentity(key, chain, false));
+      TlsIdentity identity =
+          value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> new TlsIdentity(key, chain, false));
+      return identity == null || provider == null
+          ? null
+          : new ProxyConfig.Tls(
+              identity, provider, Optional.of(new ProxyConfig.TlsFiles(certificate, privateKey)));
     }
 
     /** A development certificate for the host clients connect to. */
@@ -419,6 +438,30 @@ public final class ProxyConfigLoader {
         throw new IllegalArgumentException(
             bad.getMessage() + ", got " + YamlDocuments.describe(text), bad);
       }
+    }
+
+    private static TlsProvider tlsProvider(Setting setting) {
+      TlsProvider provider = null;
+      if (setting.value() instanceof String text) {
+        provider =
+            switch (text.trim().toLowerCase(Locale.ROOT)) {
+              case "auto" -> TlsProvider.AUTO;
+              case "openssl" -> TlsProvider.OPENSSL;
+              case "jdk" -> TlsProvider.JDK;
+              default -> null;
+            };
+      }
+      if (provider == null) {
+        throw new IllegalArgumentException(
+            "expected auto, openssl or jdk, got " + YamlDocuments.describe(setting.value()));
+      }
+      try {
+        provider.resolve();
+      } catch (IllegalArgumentException unavailable) {
+        throw new IllegalArgumentException(
+            unavailable.getMessage() + "; use auto or jdk here", unavailable);
+      }
+      return provider;
     }
 
     private static RelayMode relay(Setting setting) {

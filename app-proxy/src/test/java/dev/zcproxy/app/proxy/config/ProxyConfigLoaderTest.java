@@ -121,7 +121,12 @@ class ProxyConfigLoaderTest {
   @EnumSource(
       value = ConfigKey.class,
       mode = EnumSource.Mode.EXCLUDE,
-      names = {"TLS_CERTIFICATE", "TLS_PRIVATE_KEY", "TLS_SELF_SIGNED"}) // TlsConfigTest
+      names = {
+        "TLS_CERTIFICATE",
+        "TLS_PRIVATE_KEY",
+        "TLS_SELF_SIGNED",
+        "TLS_PROVIDER"
+      }) // TlsConfigTest
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
         Map.ofEntries(
@@ -156,7 +161,8 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
+          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED, TLS_PROVIDER ->
+              throw new AssertionError(key);
         };
     Object actual =
         switch (key) {
@@ -173,7 +179,8 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
+          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED, TLS_PROVIDER ->
+              throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
   }

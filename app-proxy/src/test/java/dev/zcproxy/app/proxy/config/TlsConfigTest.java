@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.zcproxy.inbound.netty.TlsIdentity;
+import dev.zcproxy.inbound.netty.TlsProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class TlsConfigTest {
             """,
             Map.of());
 
-    TlsIdentity tls = config.tls().orElseThrow();
+    TlsIdentity tls = config.tls().orElseThrow().identity();
     assertThat(tls.chain()).isEqualTo(identity.chain());
     assertThat(tls.key()).isEqualTo(identity.key());
     assertThat(tls.selfSigned()).isFalse();
@@ -63,7 +64,7 @@ class TlsConfigTest {
                 "ZCPROXY_TLS_CERTIFICATE", directory.resolve("proxy.crt").toString(),
                 "ZCPROXY_TLS_PRIVATE_KEY", directory.resolve("proxy.key").toString()));
 
-    assertThat(config.tls().orElseThrow().chain()).isEqualTo(identity.chain());
+    assertThat(config.tls().orElseThrow().identity().chain()).isEqualTo(identity.chain());
   }
 
   @Test
@@ -73,7 +74,7 @@ class TlsConfigTest {
             "listen: 127.0.0.5:1080\npolicy: { file: p.yaml }\ntls: { selfSigned: true }",
             Map.of());
 
-    TlsIdentity tls = config.tls().orElseThrow();
+    TlsIdentity tls = config.tls().orElseThrow().identity();
     assertThat(tls.selfSigned()).isTrue();
     assertThat(tls.subject()).isEqualTo("CN=127.0.0.5");
   }
@@ -83,7 +84,58 @@ class TlsConfigTest {
     ProxyConfig config =
         load("policy: { file: p.yaml }", Map.of("ZCPROXY_TLS_SELF_SIGNED", "true"));
 
-    assertThat(config.tls().orElseThrow().selfSigned()).isTrue();
+    assertThat(config.tls().orElseThrow().identity().selfSigned()).isTrue();
+  }
+
+  @Test
+  void theProviderIsAutoUnlessSet() throws Exception {
+    assertThat(load("policy: { file: p.yaml }\ntls: { selfSigned: true }", Map.of()).tls())
+        .get()
+        .extracting(ProxyConfig.Tls::provider)
+        .isEqualTo(TlsProvider.AUTO);
+    ProxyConfig jdk =
+        load("policy: { file: p.yaml }\ntls: { selfSigned: true, provider: jdk }", Map.of());
+    assertThat(jdk.tls().orElseThrow().provider()).isEqualTo(TlsProvider.JDK);
+    assertThat(jdk.serverSettings().tlsProvider()).isEqualTo(TlsProvider.JDK);
+    ProxyConfig openssl =
+        load(
+            "policy: { file: p.yaml }\ntls: { selfSigned: true }",
+            Map.of("ZCPROXY_TLS_PROVIDER", "openssl"));
+    assertThat(openssl.tls().orElseThrow().provider()).isEqualTo(TlsProvider.OPENSSL);
+  }
+
+  @Test
+  void anUnknownProviderIsNamed() throws Exception {
+    assertThat(problems("tls: { selfSigned: true, provider: gnutls }"))
+        .containsExactly(
+            "config key 'tls.provider': expected auto, openssl or jdk, got \"gnutls\"");
+  }
+
+  @Test
+  void aProviderWithoutTlsIsRefused() throws Exception {
+    assertThat(problems("tls: { provider: openssl }"))
+        .containsExactly(
+            "config key 'tls.provider': TLS is off: set tls.certificate and tls.privateKey, or"
+                + " tls.selfSigned");
+  }
+
+  @Test
+  void theFilesAreKeptToBeReadAgain() throws Exception {
+    writePair("proxy.crt", "proxy.key", identity);
+    ProxyConfig config =
+        load(
+            "policy: { file: p.yaml }\ntls: { certificate: proxy.crt, privateKey: proxy.key }",
+            Map.of());
+    ProxyConfig.TlsFiles files = config.tls().orElseThrow().files().orElseThrow();
+    assertThat(files.certificate()).isEqualTo(directory.resolve("proxy.crt"));
+
+    writePair("proxy.crt", "proxy.key", stranger);
+
+    assertThat(files.read().chain()).isEqualTo(stranger.chain());
+    assertThat(load("policy: { file: p.yaml }\ntls: { selfSigned: true }", Map.of()).tls())
+        .get()
+        .extracting(ProxyConfig.Tls::files)
+        .isEqualTo(java.util.Optional.empty());
   }
 
   @Test
