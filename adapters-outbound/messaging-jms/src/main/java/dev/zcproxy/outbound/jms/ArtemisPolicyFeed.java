@@ -3,6 +3,7 @@ package dev.zcproxy.outbound.jms;
 import dev.zcproxy.domain.port.out.PolicyFeed;
 import dev.zcproxy.outbound.wire.PolicyMessageHeaders;
 import dev.zcproxy.outbound.wire.PolicyMessageVerifier;
+import dev.zcproxy.outbound.wire.SafeFeedListener;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
@@ -66,10 +67,10 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
         Thread.ofPlatform()
             .name("zcproxy-policy-feed-artemis")
             .daemon()
-            .start(() -> run(new SafeListener(listener, LOG)));
+            .start(() -> run(new SafeFeedListener(listener, LOG)));
   }
 
-  private void run(SafeListener listener) {
+  private void run(SafeFeedListener listener) {
     Duration retry = FIRST_RETRY;
     while (!closed) {
       boolean subscribed = false;
@@ -122,7 +123,7 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
     }
   }
 
-  private void deliver(Message message, SafeListener listener) throws JMSException {
+  private void deliver(Message message, SafeFeedListener listener) throws JMSException {
     if (!(message instanceof BytesMessage bytes)) {
       listener.rejected("a message that is not a bytes message: " + message.getClass().getName());
       return;

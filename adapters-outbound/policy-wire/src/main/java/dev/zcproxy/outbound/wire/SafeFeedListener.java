@@ -1,19 +1,19 @@
-package dev.zcproxy.outbound.jms;
+package dev.zcproxy.outbound.wire;
 
 import dev.zcproxy.domain.port.out.PolicyFeed;
 import dev.zcproxy.domain.state.OutboxEntry;
 import org.slf4j.Logger;
 
 /**
- * Calls the real listener and logs what it throws: a bug in the listener must not look like a
+ * Calls a feed's listener and logs what it throws: a bug in the listener must not look like a
  * broker failure (which would reconnect and lose messages) nor end the feed's thread.
  */
-final class SafeListener implements PolicyFeed.Listener {
+public final class SafeFeedListener implements PolicyFeed.Listener {
 
   private final PolicyFeed.Listener listener;
   private final Logger log;
 
-  SafeListener(PolicyFeed.Listener listener, Logger log) {
+  public SafeFeedListener(PolicyFeed.Listener listener, Logger log) {
     this.listener = listener;
     this.log = log;
   }
