@@ -2,18 +2,25 @@ package dev.zcproxy.app.state;
 
 import dev.zcproxy.domain.auth.AuthFailureThrottle;
 import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
+import dev.zcproxy.domain.port.out.PolicyChangePublisher;
 import dev.zcproxy.domain.service.AuthenticateApiKeyService;
 import dev.zcproxy.domain.service.ManageAclService;
 import dev.zcproxy.domain.service.ManageApiKeysService;
 import dev.zcproxy.domain.service.ManageUsersService;
+import dev.zcproxy.domain.service.PolicySigningKeyService;
+import dev.zcproxy.domain.service.PublishPolicyChangesService;
 import dev.zcproxy.domain.service.ReadAuditLogService;
 import dev.zcproxy.domain.service.ReadPolicySnapshotService;
 import dev.zcproxy.domain.state.BootstrapKeyOutcome;
 import dev.zcproxy.inbound.rest.RestServer;
 import dev.zcproxy.inbound.rest.RestServerSettings;
 import dev.zcproxy.inbound.rest.StateApi;
+import dev.zcproxy.outbound.amqp.RabbitMqPolicyChangePublisher;
+import dev.zcproxy.outbound.jms.ArtemisPolicyChangePublisher;
+import dev.zcproxy.outbound.jms.EmbeddedArtemisBroker;
 import dev.zcproxy.outbound.jpa.JpaPersistence;
 import dev.zcproxy.outbound.jpa.PersistenceStartException;
+import dev.zcproxy.outbound.wire.PolicyMessageSigner;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -24,18 +31,22 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running state service, wired by hand: the PostgreSQL store, the domain's services on it, and
- * the REST API with the operator endpoints {@code /metrics} (Prometheus) and {@code /healthz} (200
- * while the database answers, 503 otherwise).
+ * The running state service, wired by hand: the PostgreSQL store, the domain's services on it, the
+ * REST API with the operator endpoints {@code /metrics} (Prometheus) and {@code /healthz} (200
+ * while the database answers, 503 otherwise), and the outbox relay that publishes every committed
+ * policy change, signed, to the broker (the embedded Artemis unless an external one is set).
  */
 final class StateApplication implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StateApplication.class);
@@ -45,15 +56,75 @@ final class StateApplication implements AutoCloseable {
 
   private static final Duration KEY_FAILURE_WINDOW = Duration.ofMinutes(1);
 
+  /** Entries per publish: bounds one broker round of confirms and one mark-published update. */
+  private static final int RELAY_BATCH = 100;
+
+  private static final Duration RELAY_POLL = Duration.ofSeconds(1);
+  private static final Duration RELAY_MAX_BACKOFF = Duration.ofSeconds(30);
+
   private final JpaPersistence persistence;
   private final RestServer server;
   private final PrometheusMeterRegistry registry;
+  private final Messaging messaging;
 
   private StateApplication(
-      JpaPersistence persistence, RestServer server, PrometheusMeterRegistry registry) {
+      JpaPersistence persistence,
+      RestServer server,
+      PrometheusMeterRegistry registry,
+      Messaging messaging) {
     this.persistence = persistence;
     this.server = server;
     this.registry = registry;
+    this.messaging = messaging;
+  }
+
+  /** The broker side: the embedded broker (when there is one), the publisher and the relay. */
+  private record Messaging(
+      Optional<EmbeddedArtemisBroker> embedded, PolicyChangePublisher publisher, OutboxRelay relay)
+      implements AutoCloseable {
+
+    static Messaging start(
+        BrokerSettings settings,
+        PolicySigningKeyService signingKey,
+        JpaPersistence persistence,
+        PrometheusMeterRegistry registry,
+        Clock clock) {
+      Optional<EmbeddedArtemisBroker> embedded = Optional.empty();
+      URI url;
+      switch (settings) {
+        case BrokerSettings.Embedded(URI listen, Path dataDirectory) -> {
+          embedded = Optional.of(EmbeddedArtemisBroker.start(listen, dataDirectory));
+          url = listen;
+        }
+        case BrokerSettings.External(URI external) -> url = external;
+      }
+      try {
+        var signer = new PolicyMessageSigner(signingKey.signingKey());
+        PolicyChangePublisher publisher =
+            "tcp".equals(url.getScheme())
+                ? ArtemisPolicyChangePublisher.connect(url, signer)
+                : RabbitMqPolicyChangePublisher.connect(url, signer);
+        var relay =
+            new OutboxRelay(
+                new PublishPolicyChangesService(
+                    persistence.unitOfWork(), persistence.outbox(), publisher, clock, RELAY_BATCH),
+                registry,
+                RELAY_POLL,
+                RELAY_MAX_BACKOFF);
+        relay.start();
+        return new Messaging(embedded, publisher, relay);
+      } catch (RuntimeException failed) {
+        embedded.ifPresent(EmbeddedArtemisBroker::close);
+        throw failed;
+      }
+    }
+
+    @Override
+    public void close() {
+      relay.close();
+      publisher.close();
+      embedded.ifPresent(EmbeddedArtemisBroker::close);
+    }
   }
 
   /**
@@ -72,9 +143,15 @@ final class StateApplication implements AutoCloseable {
       registry.close();
       throw failed;
     }
+    Messaging messaging = null;
     try {
+      var signingKey = PolicySigningKeyService.load(persistence.signingKeys());
+      log.info(
+          "policy changes are signed with Ed25519 key {}", signingKey.verificationKey().keyId());
+      messaging = Messaging.start(config.broker(), signingKey, persistence, registry, clock);
       var random = new SecureRandom();
-      var unitOfWork = persistence.unitOfWork();
+      var unitOfWork =
+          new CommitSignallingUnitOfWork(persistence.unitOfWork(), messaging.relay()::wake);
       var apiKeys =
           new ManageApiKeysService(
               unitOfWork, persistence.apiKeys(), persistence.audit(), random, clock);
@@ -104,7 +181,8 @@ final class StateApplication implements AutoCloseable {
               apiKeys,
               new ReadPolicySnapshotService(
                   unitOfWork, persistence.users(), persistence.rules(), persistence.outbox()),
-              new ReadAuditLogService(unitOfWork, persistence.audit()));
+              new ReadAuditLogService(unitOfWork, persistence.audit()),
+              signingKey);
       RestServer server =
           RestServer.start(
               RestServerSettings.defaults(config.listen()),
@@ -113,8 +191,11 @@ final class StateApplication implements AutoCloseable {
               Map.of(
                   "/metrics", new MetricsServlet(registry),
                   "/healthz", new HealthServlet(persistence)));
-      return new StateApplication(persistence, server, registry);
+      return new StateApplication(persistence, server, registry, messaging);
     } catch (RuntimeException failed) {
+      if (messaging != null) {
+        messaging.close();
+      }
       persistence.close();
       registry.close();
       throw failed;
@@ -140,6 +221,7 @@ final class StateApplication implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    messaging.close();
     persistence.close();
     registry.close();
   }

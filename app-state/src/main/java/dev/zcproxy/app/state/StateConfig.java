@@ -4,7 +4,10 @@ import dev.zcproxy.domain.state.ApiKeyToken;
 import dev.zcproxy.outbound.jpa.DatabaseSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +30,12 @@ import java.util.TreeSet;
  *   <li>{@code ZCPROXY_STATE_BOOTSTRAP_KEY} or {@code ZCPROXY_STATE_BOOTSTRAP_KEY_FILE}: an admin
  *       API key ({@code zcp_...}, made by {@code new-api-key}) installed at startup; only its hash
  *       is stored
+ *   <li>{@code ZCPROXY_STATE_BROKER_URL}: an external broker to publish policy changes to, {@code
+ *       tcp://host:port} (Artemis) or {@code amqp://user:password@host:port/vhost} / {@code
+ *       amqps://...} (RabbitMQ); unset: the embedded Artemis broker
+ *   <li>{@code ZCPROXY_STATE_EMBEDDED_BROKER}: {@code tcp://host:port} the embedded broker listens
+ *       on, default {@code tcp://127.0.0.1:61616}; {@code ZCPROXY_STATE_BROKER_DATA_DIR}: its
+ *       journal, default {@code zcproxy-state-broker} under {@code java.io.tmpdir}
  * </ul>
  *
  * Every problem is collected and reported at once, each naming its variable; an unknown {@code
@@ -35,7 +44,10 @@ import java.util.TreeSet;
  * @param bootstrapKey empty when none is configured (keys stored earlier keep working)
  */
 record StateConfig(
-    InetSocketAddress listen, DatabaseSettings database, Optional<ApiKeyToken> bootstrapKey) {
+    InetSocketAddress listen,
+    DatabaseSettings database,
+    Optional<ApiKeyToken> bootstrapKey,
+    BrokerSettings broker) {
 
   static final String PREFIX = "ZCPROXY_STATE_";
   static final String LISTEN = PREFIX + "LISTEN";
@@ -46,6 +58,11 @@ record StateConfig(
   static final String DB_SCHEMA = PREFIX + "DB_SCHEMA";
   static final String BOOTSTRAP_KEY = PREFIX + "BOOTSTRAP_KEY";
   static final String BOOTSTRAP_KEY_FILE = PREFIX + "BOOTSTRAP_KEY_FILE";
+  static final String BROKER_URL = PREFIX + "BROKER_URL";
+  static final String EMBEDDED_BROKER = PREFIX + "EMBEDDED_BROKER";
+  static final String BROKER_DATA_DIR = PREFIX + "BROKER_DATA_DIR";
+
+  static final String DEFAULT_EMBEDDED_BROKER = "tcp://127.0.0.1:61616";
 
   private static final Set<String> KNOWN =
       Set.of(
@@ -56,7 +73,10 @@ record StateConfig(
           DB_PASSWORD_FILE,
           DB_SCHEMA,
           BOOTSTRAP_KEY,
-          BOOTSTRAP_KEY_FILE);
+          BOOTSTRAP_KEY_FILE,
+          BROKER_URL,
+          EMBEDDED_BROKER,
+          BROKER_DATA_DIR);
 
   /** Bad settings: one line per problem, each naming its variable. */
   static final class Invalid extends Exception {
@@ -115,10 +135,80 @@ record StateConfig(
         problems.add(culprit + ": " + bad.getMessage());
       }
     }
+    BrokerSettings broker = broker(env, problems);
     if (!problems.isEmpty()) {
       throw new Invalid(problems);
     }
-    return new StateConfig(listen, database, bootstrapKey);
+    return new StateConfig(listen, database, bootstrapKey, broker);
+  }
+
+  private static BrokerSettings broker(Map<String, String> env, List<String> problems) {
+    if (env.containsKey(BROKER_URL)) {
+      for (String embeddedOnly : List.of(EMBEDDED_BROKER, BROKER_DATA_DIR)) {
+        if (env.containsKey(embeddedOnly)) {
+          problems.add(
+              embeddedOnly + ": only for the embedded broker, but " + BROKER_URL + " is set");
+        }
+      }
+      String value = env.get(BROKER_URL);
+      URI url = uri(value);
+      if (url == null
+          || url.getHost() == null
+          || !(isTcpHostPort(url)
+              || "amqp".equals(url.getScheme())
+              || "amqps".equals(url.getScheme()))) {
+        problems.add(
+            BROKER_URL
+                + ": expected tcp://host:port (Artemis) or amqp://user:password@host:port/vhost"
+                + " (RabbitMQ, or amqps://), got \""
+                + redacted(value, url)
+                + "\"");
+        return null;
+      }
+      return new BrokerSettings.External(url);
+    }
+    String listen = env.getOrDefault(EMBEDDED_BROKER, DEFAULT_EMBEDDED_BROKER);
+    URI uri = uri(listen);
+    if (uri == null || !isTcpHostPort(uri)) {
+      problems.add(EMBEDDED_BROKER + ": expected tcp://host:port, got \"" + listen + "\"");
+      return null;
+    }
+    Path dataDirectory;
+    try {
+      dataDirectory =
+          env.containsKey(BROKER_DATA_DIR)
+              ? Path.of(env.get(BROKER_DATA_DIR))
+              : Path.of(System.getProperty("java.io.tmpdir"), "zcproxy-state-broker");
+    } catch (InvalidPathException bad) {
+      problems.add(BROKER_DATA_DIR + ": not a path: " + bad.getMessage());
+      return null;
+    }
+    return new BrokerSettings.Embedded(uri, dataDirectory);
+  }
+
+  private static URI uri(String value) {
+    try {
+      return new URI(value);
+    } catch (URISyntaxException bad) {
+      return null;
+    }
+  }
+
+  private static boolean isTcpHostPort(URI uri) {
+    return "tcp".equals(uri.getScheme())
+        && uri.getHost() != null
+        && uri.getPort() > 0
+        && (uri.getRawPath() == null || uri.getRawPath().isEmpty())
+        && uri.getRawQuery() == null
+        && uri.getRawUserInfo() == null;
+  }
+
+  /** A broker URL for an error message, without its password. */
+  private static String redacted(String value, URI url) {
+    if (url == null || url.getRawUserInfo() == null) {
+      return url == null && value.contains("@") ? "(unparsable, not shown)" : value;
+    }
+    return value.replace(url.getRawUserInfo() + "@", "***@");
   }
 
   private static InetSocketAddress listen(String value, List<String> problems) {

@@ -7,6 +7,7 @@ import dev.zcproxy.domain.state.ApiKeyToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +89,82 @@ class StateConfigTest {
                         p -> assertThat(p).startsWith("ZCPROXY_STATE_BOOTSTRAP_KEY: not an API"))
                     .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_URL: required"))
                     .hasSize(5));
+  }
+
+  @Test
+  void the_embedded_broker_is_the_default_on_loopback() throws StateConfig.Invalid {
+    StateConfig config = StateConfig.from(Map.of(StateConfig.DB_URL, URL));
+
+    assertThat(config.broker())
+        .isEqualTo(
+            new BrokerSettings.Embedded(
+                URI.create("tcp://127.0.0.1:61616"),
+                Path.of(System.getProperty("java.io.tmpdir"), "zcproxy-state-broker")));
+    StateConfig moved =
+        StateConfig.from(
+            Map.of(
+                StateConfig.DB_URL,
+                URL,
+                StateConfig.EMBEDDED_BROKER,
+                "tcp://0.0.0.0:5445",
+                StateConfig.BROKER_DATA_DIR,
+                dir.toString()));
+    assertThat(moved.broker())
+        .isEqualTo(new BrokerSettings.Embedded(URI.create("tcp://0.0.0.0:5445"), dir));
+  }
+
+  @Test
+  void an_external_broker_is_artemis_or_rabbitmq() throws StateConfig.Invalid {
+    for (String url :
+        new String[] {
+          "tcp://artemis.internal:61616",
+          "amqp://zcproxy:secret@rabbit.internal:5672/zcproxy",
+          "amqps://rabbit.internal/"
+        }) {
+      StateConfig config =
+          StateConfig.from(Map.of(StateConfig.DB_URL, URL, StateConfig.BROKER_URL, url));
+
+      assertThat(config.broker()).isEqualTo(new BrokerSettings.External(URI.create(url)));
+    }
+  }
+
+  @Test
+  void bad_broker_settings_name_their_variable_and_hide_the_password() {
+    assertThatThrownBy(
+            () ->
+                StateConfig.from(
+                    Map.of(
+                        StateConfig.DB_URL,
+                        URL,
+                        StateConfig.BROKER_URL,
+                        "http://user:hunter2@broker:80/",
+                        StateConfig.BROKER_DATA_DIR,
+                        "/var/lib/x")))
+        .isInstanceOfSatisfying(
+            StateConfig.Invalid.class,
+            invalid ->
+                assertThat(invalid.problems())
+                    .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_BROKER_URL: expected"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .startsWith("ZCPROXY_STATE_BROKER_DATA_DIR: only for the embedded"))
+                    .allSatisfy(p -> assertThat(p).doesNotContain("hunter2"))
+                    .hasSize(2));
+    for (String bad : new String[] {"127.0.0.1:61616", "tcp://127.0.0.1", "amqp://h:5672"}) {
+      assertThatThrownBy(
+              () ->
+                  StateConfig.from(
+                      Map.of(StateConfig.DB_URL, URL, StateConfig.EMBEDDED_BROKER, bad)))
+          .isInstanceOfSatisfying(
+              StateConfig.Invalid.class,
+              invalid ->
+                  assertThat(invalid.problems())
+                      .singleElement()
+                      .satisfies(
+                          p ->
+                              assertThat(p).startsWith("ZCPROXY_STATE_EMBEDDED_BROKER: expected")));
+    }
   }
 
   @Test

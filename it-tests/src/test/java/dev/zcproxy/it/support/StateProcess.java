@@ -50,6 +50,13 @@ public final class StateProcess implements AutoCloseable {
     int port = FreePorts.tcp();
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.put("ZCPROXY_STATE_LISTEN", "127.0.0.1:" + port);
+    // The embedded broker's default port and directory would collide between services (and runs).
+    if (!env.containsKey("ZCPROXY_STATE_BROKER_URL")) {
+      env.putIfAbsent("ZCPROXY_STATE_EMBEDDED_BROKER", "tcp://127.0.0.1:" + FreePorts.tcp());
+      env.putIfAbsent(
+          "ZCPROXY_STATE_BROKER_DATA_DIR",
+          Path.of("target", "state-broker-" + port).toAbsolutePath().toString());
+    }
     ProcessOutput output = new ProcessOutput(logFile(name, port));
     Process process = launch(env, output, List.of());
     StateProcess state = new StateProcess(process, output, port);

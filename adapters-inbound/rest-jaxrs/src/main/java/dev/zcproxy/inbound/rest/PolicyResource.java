@@ -2,10 +2,12 @@ package dev.zcproxy.inbound.rest;
 
 import dev.zcproxy.domain.port.in.ManageAclUseCase;
 import dev.zcproxy.domain.port.in.ReadPolicySnapshotUseCase;
+import dev.zcproxy.domain.port.in.ReadPolicyVerificationKeyUseCase;
 import dev.zcproxy.domain.port.in.UpdateSettingsCommand;
 import dev.zcproxy.domain.state.Permission;
 import dev.zcproxy.domain.state.PolicyRevision;
 import dev.zcproxy.domain.state.PolicySettings;
+import dev.zcproxy.domain.state.PolicyVerificationKey;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -22,7 +24,8 @@ import java.util.Set;
 
 /**
  * {@code /api/v1/policy}: the whole policy as of one revision ({@code snapshot}, what proxies
- * load), and the policy-wide settings.
+ * load), the public key that published changes are signed with ({@code signing-key}), and the
+ * policy-wide settings.
  */
 @Path("v1/policy")
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,11 +33,17 @@ public final class PolicyResource {
 
   private final ReadPolicySnapshotUseCase snapshots;
   private final ManageAclUseCase acl;
+  private final ReadPolicyVerificationKeyUseCase signingKey;
   private final Bodies bodies;
 
-  PolicyResource(ReadPolicySnapshotUseCase snapshots, ManageAclUseCase acl, Bodies bodies) {
+  PolicyResource(
+      ReadPolicySnapshotUseCase snapshots,
+      ManageAclUseCase acl,
+      ReadPolicyVerificationKeyUseCase signingKey,
+      Bodies bodies) {
     this.snapshots = snapshots;
     this.acl = acl;
+    this.signingKey = signingKey;
     this.bodies = bodies;
   }
 
@@ -55,6 +64,19 @@ public final class PolicyResource {
     }
     boolean withHashes = Caller.of(security).may(Permission.READ_PASSWORD_HASHES);
     return Response.ok(Representations.snapshot(snapshot, withHashes)).tag(tag).build();
+  }
+
+  /**
+   * The Ed25519 public key every published change is signed with: a proxy loads it with the
+   * snapshot and rejects broker messages that do not verify. It never changes while the service
+   * runs, so it may be cached.
+   */
+  @GET
+  @Path("signing-key")
+  @Requires(Permission.READ_SNAPSHOT)
+  public Response signingKey() {
+    PolicyVerificationKey key = signingKey.verificationKey();
+    return Response.ok(Representations.signingKey(key)).build();
   }
 
   @GET

@@ -11,6 +11,7 @@ import dev.zcproxy.domain.state.AuditEntry;
 import dev.zcproxy.domain.state.Group;
 import dev.zcproxy.domain.state.PolicyRevision;
 import dev.zcproxy.domain.state.PolicySettings;
+import dev.zcproxy.domain.state.PolicyVerificationKey;
 import dev.zcproxy.domain.state.StoredRule;
 import dev.zcproxy.domain.state.StoredUser;
 import java.time.Instant;
@@ -51,6 +52,8 @@ final class Representations {
 
   record SnapshotBody(
       long revision, boolean anonymous, List<UserBody> users, List<RuleBody> rules) {}
+
+  record SigningKeyBody(String algorithm, String keyId, String publicKey) {}
 
   record ApiKeyBody(
       String id,
@@ -110,6 +113,10 @@ final class Representations {
             .map(withHashes ? Representations::userWithHash : Representations::user)
             .toList(),
         revision.rules().stream().map(Representations::rule).toList());
+  }
+
+  static SigningKeyBody signingKey(PolicyVerificationKey key) {
+    return new SigningKeyBody(key.algorithm(), key.keyId(), key.publicKeyBase64());
   }
 
   static ApiKeyBody apiKey(ApiKey key, String secret) {

@@ -6,6 +6,7 @@ import dev.zcproxy.domain.port.in.ManageApiKeysUseCase;
 import dev.zcproxy.domain.port.in.ManageUsersUseCase;
 import dev.zcproxy.domain.port.in.ReadAuditLogUseCase;
 import dev.zcproxy.domain.port.in.ReadPolicySnapshotUseCase;
+import dev.zcproxy.domain.port.in.ReadPolicyVerificationKeyUseCase;
 import java.util.Objects;
 
 /** The use cases the REST API exposes: everything it needs from the domain. */
@@ -15,7 +16,8 @@ public record StateApi(
     ManageAclUseCase acl,
     ManageApiKeysUseCase apiKeys,
     ReadPolicySnapshotUseCase snapshots,
-    ReadAuditLogUseCase audit) {
+    ReadAuditLogUseCase audit,
+    ReadPolicyVerificationKeyUseCase signingKey) {
 
   public StateApi {
     Objects.requireNonNull(authenticate, "authenticate");
@@ -24,5 +26,6 @@ public record StateApi(
     Objects.requireNonNull(apiKeys, "apiKeys");
     Objects.requireNonNull(snapshots, "snapshots");
     Objects.requireNonNull(audit, "audit");
+    Objects.requireNonNull(signingKey, "signingKey");
   }
 }

@@ -47,7 +47,7 @@ final class StateApiApplication extends ResourceConfig {
     register(new UsersResource(api.users(), bodies));
     register(new GroupsResource(api.users()));
     register(new RulesResource(api.acl(), bodies));
-    register(new PolicyResource(api.snapshots(), api.acl(), bodies));
+    register(new PolicyResource(api.snapshots(), api.acl(), api.signingKey(), bodies));
     register(new ApiKeysResource(api.apiKeys(), bodies));
     register(new AuditResource(api.audit()));
     register(new OpenApiResource());

@@ -15,6 +15,7 @@ import dev.zcproxy.domain.service.AuthenticateApiKeyService;
 import dev.zcproxy.domain.service.ManageAclService;
 import dev.zcproxy.domain.service.ManageApiKeysService;
 import dev.zcproxy.domain.service.ManageUsersService;
+import dev.zcproxy.domain.service.PolicySigningKeyService;
 import dev.zcproxy.domain.service.ReadAuditLogService;
 import dev.zcproxy.domain.service.ReadPolicySnapshotService;
 import dev.zcproxy.domain.state.Actor;
@@ -22,6 +23,7 @@ import dev.zcproxy.domain.state.ApiKeyScope;
 import dev.zcproxy.domain.state.ApiKeyToken;
 import dev.zcproxy.domain.state.CreatedApiKey;
 import dev.zcproxy.domain.state.Outcome;
+import dev.zcproxy.domain.state.PolicySigningKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +50,8 @@ final class ApiHarness implements AutoCloseable {
   final InMemoryStore store = new InMemoryStore();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final ManageApiKeysService keys;
+  final PolicySigningKey policyKey = PolicySigningKey.generate();
+  final PolicySigningKeyService signingKey = PolicySigningKeyService.load(generate -> policyKey);
   final String adminKey;
   final String readKey;
   final String proxyKey;
@@ -81,7 +85,8 @@ final class ApiHarness implements AutoCloseable {
                 store, ports.users(), ports.rules(), ports.outbox(), ports.audit(), clock),
             keys,
             new ReadPolicySnapshotService(store, ports.users(), ports.rules(), ports.outbox()),
-            new ReadAuditLogService(store, ports.audit()));
+            new ReadAuditLogService(store, ports.audit()),
+            signingKey);
     ApiKeyToken bootstrap = ApiKeyToken.generate(random);
     keys.installBootstrapKey(bootstrap);
     adminKey = bootstrap.reveal();

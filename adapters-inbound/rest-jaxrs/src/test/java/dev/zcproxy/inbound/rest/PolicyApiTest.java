@@ -49,6 +49,25 @@ class PolicyApiTest {
   }
 
   @Test
+  void theSigningKeyIsServedToReadAndProxyKeysAsBase64SubjectPublicKeyInfo() throws Exception {
+    for (String key : new String[] {api.readKey, api.proxyKey, api.adminKey}) {
+      JsonNode body = api.get("/api/v1/policy/signing-key").key(key).send().expect(200).json();
+
+      assertThat(body.get("algorithm").asText()).isEqualTo("Ed25519");
+      assertThat(body.get("keyId").asText()).isEqualTo(api.policyKey.keyId());
+      byte[] publicKey = java.util.Base64.getDecoder().decode(body.get("publicKey").asText());
+      assertThat(publicKey).isEqualTo(api.policyKey.publicKey());
+      assertThat(
+              java.security.KeyFactory.getInstance("Ed25519")
+                  .generatePublic(new java.security.spec.X509EncodedKeySpec(publicKey))
+                  .getAlgorithm())
+          .isIn("Ed25519", "EdDSA");
+      assertThat(body.size()).isEqualTo(3);
+    }
+    api.get("/api/v1/policy/signing-key").send().problem(401);
+  }
+
+  @Test
   void anUnchangedSnapshotIsNotSentAgain() {
     String etag =
         api.get("/api/v1/policy/snapshot").admin().send().expect(200).header("ETag").orElseThrow();

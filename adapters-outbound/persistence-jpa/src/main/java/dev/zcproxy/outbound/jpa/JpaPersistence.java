@@ -7,6 +7,7 @@ import dev.zcproxy.domain.port.out.AclRepository;
 import dev.zcproxy.domain.port.out.ApiKeyRepository;
 import dev.zcproxy.domain.port.out.AuditLog;
 import dev.zcproxy.domain.port.out.PolicyChangeOutbox;
+import dev.zcproxy.domain.port.out.PolicySigningKeyStore;
 import dev.zcproxy.domain.port.out.UnitOfWork;
 import dev.zcproxy.domain.port.out.UserRepository;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +45,7 @@ public final class JpaPersistence implements AutoCloseable {
   private final ApiKeyRepository apiKeys;
   private final PolicyChangeOutbox outbox;
   private final AuditLog audit;
+  private final PolicySigningKeyStore signingKeys;
 
   private JpaPersistence(HikariDataSource dataSource, EntityManagerFactory factory) {
     this.dataSource = dataSource;
@@ -54,6 +56,7 @@ public final class JpaPersistence implements AutoCloseable {
     this.apiKeys = new JpaApiKeyRepositoryAdapter(unitOfWork);
     this.outbox = new JpaPolicyChangeOutboxAdapter(unitOfWork);
     this.audit = new JpaAuditLogAdapter(unitOfWork);
+    this.signingKeys = new JdbcPolicySigningKeyStore(dataSource);
   }
 
   /**
@@ -123,6 +126,11 @@ public final class JpaPersistence implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** The state service's policy signing key; used outside any unit of work. */
+  public PolicySigningKeyStore signingKeys() {
+    return signingKeys;
   }
 
   /** Whether a connection can be had and answers now, for a readiness probe. */

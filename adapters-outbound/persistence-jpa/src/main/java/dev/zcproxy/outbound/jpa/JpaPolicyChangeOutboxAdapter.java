@@ -3,6 +3,7 @@ package dev.zcproxy.outbound.jpa;
 import dev.zcproxy.domain.port.out.PolicyChangeOutbox;
 import dev.zcproxy.domain.state.OutboxEntry;
 import dev.zcproxy.domain.state.PolicyChange;
+import dev.zcproxy.outbound.wire.PolicyChangeCodec;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.List;
 final class JpaPolicyChangeOutboxAdapter implements PolicyChangeOutbox {
 
   private final JpaUnitOfWork unitOfWork;
-  private final PolicyChangeJson json = new PolicyChangeJson();
+  private final PolicyChangeCodec json = new PolicyChangeCodec();
 
   JpaPolicyChangeOutboxAdapter(JpaUnitOfWork unitOfWork) {
     this.unitOfWork = unitOfWork;
@@ -53,11 +54,21 @@ final class JpaPolicyChangeOutboxAdapter implements PolicyChangeOutbox {
         .map(
             entity ->
                 new OutboxEntry(
-                    entity.revision,
-                    entity.previousRevision,
-                    json.decode(entity.kind, entity.payload),
-                    entity.createdAt))
+                    entity.revision, entity.previousRevision, decode(entity), entity.createdAt))
         .toList();
+  }
+
+  /**
+   * @throws IllegalStateException when the stored payload does not fit its kind: the outbox holds
+   *     only what the codec wrote, so that is a bug or a hand edit
+   */
+  private PolicyChange decode(OutboxEntity entity) {
+    try {
+      return json.decode(entity.kind, entity.payload);
+    } catch (IllegalArgumentException invalid) {
+      throw new IllegalStateException(
+          "outbox revision " + entity.revision + ": " + invalid.getMessage(), invalid);
+    }
   }
 
   @Override

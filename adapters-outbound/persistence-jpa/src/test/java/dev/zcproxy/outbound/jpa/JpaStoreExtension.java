@@ -38,6 +38,11 @@ public final class JpaStoreExtension implements BeforeAllCallback, AfterAllCallb
     return persistence;
   }
 
+  /** The settings of this class's schema, to start a second store on it. */
+  public DatabaseSettings settings() {
+    return settings;
+  }
+
   /** Empties every table and resets the head revision and the settings, as after migration. */
   public StorePorts emptyStore() {
     TestDatabase.get()
