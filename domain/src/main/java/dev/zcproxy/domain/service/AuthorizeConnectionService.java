@@ -31,8 +31,17 @@ public final class AuthorizeConnectionService implements AuthorizeConnectionUseC
 
   @Override
   public Decision authorize(Principal principal, ConnectRequest request) {
+    return decide(policy.current(), principal, request);
+  }
+
+  /**
+   * The decision of {@code snapshot} for a principal authenticated under some policy, maybe an
+   * older one: what re-authorizing a live tunnel after a policy change asks.
+   */
+  public static Decision decide(
+      PolicySnapshot snapshot, Principal principal, ConnectRequest request) {
+    Objects.requireNonNull(snapshot, "snapshot");
     Objects.requireNonNull(request, "request");
-    PolicySnapshot snapshot = policy.current();
     return switch (Objects.requireNonNull(principal, "principal")) {
       case Principal.Anonymous anonymous ->
           snapshot.anonymousAllowed() ? snapshot.decide(anonymous, request) : ANONYMOUS_OFF;
