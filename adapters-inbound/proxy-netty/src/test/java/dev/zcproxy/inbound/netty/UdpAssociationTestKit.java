@@ -148,7 +148,17 @@ final class UdpAssociationTestKit implements AutoCloseable {
 
   ProxyContext context(Transport transport) {
     return new ProxyContext(
-        settings, transport, null, null, null, gate, null, relay, null, metrics);
+        settings,
+        transport,
+        null,
+        null,
+        null,
+        gate,
+        null,
+        relay,
+        null,
+        metrics,
+        new LiveTunnelRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
   /** Serves {@code command} on {@code address}, port 0, and returns where. */
