@@ -33,10 +33,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *  "snapshot": { ...the state service's snapshot body, password hashes included... }}
  * }</pre>
  *
- * A save writes a temporary file next to it, created with mode 0600 (it holds password hashes),
- * forces it to disk, and renames it over the old one, so a reader or a crash sees the old copy or
- * the new one, never half of one. A load refuses a file that is readable by others, malformed, or
- * of another format, saying why.
+ * A save creates the directory if it is missing (mode 0700), writes a temporary file next to the
+ * copy, created with mode 0600 (it holds password hashes), forces it to disk, and renames it over
+ * the old one, so a reader or a crash sees the old copy or the new one, never half of one. A load
+ * refuses a file that is readable by others, malformed, or of another format, saying why.
  */
 public final class FilePolicySnapshotStore implements PolicySnapshotStore {
 
@@ -93,6 +93,7 @@ public final class FilePolicySnapshotStore implements PolicySnapshotStore {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + ".tmp");
     try {
+      createDirectory(file.getParent());
       try (FileChannel channel =
           FileChannel.open(
               temporary,
@@ -118,6 +119,19 @@ public final class FilePolicySnapshotStore implements PolicySnapshotStore {
         // the failure below is what matters
       }
       throw new IllegalStateException(file + ": cannot write it (" + failed + ")", failed);
+    }
+  }
+
+  /** A missing directory is created for the proxy's user only (the file is its only content). */
+  private static void createDirectory(Path directory) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      Files.createDirectories(
+          directory,
+          PosixFilePermissions.asFileAttribute(
+              EnumSet.of(
+                  PosixFilePermission.OWNER_READ,
+                  PosixFilePermission.OWNER_WRITE,
+                  PosixFilePermission.OWNER_EXECUTE)));
     }
   }
 

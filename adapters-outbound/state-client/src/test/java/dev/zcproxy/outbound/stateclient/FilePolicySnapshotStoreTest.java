@@ -58,15 +58,24 @@ class FilePolicySnapshotStoreTest {
   }
 
   @Test
-  void aMissingDirectoryIsAnError() throws IOException {
-    Path sub = Files.createDirectory(directory.resolve("sub"));
-    var store = new FilePolicySnapshotStore(sub.resolve("policy.json"));
+  void aMissingDirectoryIsCreatedForTheOwnerOnly() throws IOException {
+    var store = new FilePolicySnapshotStore(directory.resolve("a/b/policy.json"));
+
     store.save(new Saved(Snapshots.sample(5, 1), AT));
-    Files.delete(store.file());
-    Files.delete(sub);
+
+    assertThat(store.load()).contains(new Saved(Snapshots.sample(5, 1), AT));
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(directory.resolve("a/b"))))
+        .isEqualTo("rwx------");
+  }
+
+  @Test
+  void anUnwritableLocationIsAnErrorNamingTheFile() throws IOException {
+    Path notADirectory = Files.writeString(directory.resolve("plain"), "x");
+    var store = new FilePolicySnapshotStore(notADirectory.resolve("policy.json"));
 
     assertThatThrownBy(() -> store.save(new Saved(Snapshots.sample(9, 7), AT)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("cannot write it");
+        .hasMessageStartingWith(store.file() + ": cannot write it");
   }
 }
