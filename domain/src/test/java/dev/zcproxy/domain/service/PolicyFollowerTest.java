@@ -172,8 +172,7 @@ class PolicyFollowerTest {
   }
 
   private boolean aliceAllowed() {
-    return AuthorizeConnectionService.decide(active.current(), ALICE, TO_A)
-        instanceof Decision.Allow;
+    return active.current().authorize(ALICE, TO_A) instanceof Decision.Allow;
   }
 
   @Test

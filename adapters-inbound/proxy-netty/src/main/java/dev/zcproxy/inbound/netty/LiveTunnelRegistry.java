@@ -5,7 +5,6 @@ import dev.zcproxy.domain.policy.ConnectRequest;
 import dev.zcproxy.domain.policy.Decision;
 import dev.zcproxy.domain.policy.PolicySnapshot;
 import dev.zcproxy.domain.port.out.ConnectionRegistry;
-import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -81,7 +80,7 @@ public final class LiveTunnelRegistry implements ConnectionRegistry {
   private boolean closeIfRefused(Tunnel tunnel, PolicySnapshot policy) {
     Decision decision;
     try {
-      decision = AuthorizeConnectionService.decide(policy, tunnel.principal(), tunnel.request());
+      decision = policy.authorize(tunnel.principal(), tunnel.request());
     } catch (RuntimeException bug) {
       log.error("re-authorizing {} failed; closing it", tunnel.channel(), bug);
       decision = new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "authorization failed");
