@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The policy file changes under a running proxy: the next connection sees the new policy, a broken
- * file changes nothing, and tunnels already open carry on. Each test gets a fresh proxy, because
- * each one leaves the policy in a different state.
+ * file changes nothing, tunnels the new policy still allows carry on, and those it refuses are
+ * closed. Each test gets a fresh proxy, because each one leaves the policy in a different state.
  */
 class PolicyReloadIT {
 
@@ -133,6 +133,29 @@ class PolicyReloadIT {
       assertSocks5Refusal(
           alice().fetch(origin.url("/hello")), "127.0.0.1", Socks5Reply.NOT_ALLOWED_BY_RULESET);
     }
+    proxy.assertCleanLog();
+  }
+
+  /** A reload that refuses an open tunnel closes it: revocations reach live tunnels. */
+  @Test
+  void establishedTunnelTheReloadedPolicyRefusesIsClosed() throws IOException {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    try (Socks5Client tunnel = Socks5Client.connect(proxy.port())) {
+      tunnel.authenticate("alice", "wonderland");
+      Socks5Reply reply =
+          tunnel.request(Socks5Client.CONNECT, new InetSocketAddress(loopback, echo.port()));
+      assertThat(reply.code()).isEqualTo(Socks5Reply.SUCCEEDED);
+      assertEchoes(tunnel, "before the reload");
+
+      proxy.reloadPolicy(policyAllowingAlice(origin.port()));
+
+      tunnel.socket().setSoTimeout(30_000);
+      assertThat(tunnel.closedByProxy()).as("the refused tunnel is closed").isTrue();
+    }
+    assertThat(proxy.log()).contains("closed 1 live tunnels it refuses");
+    assertThat(proxy.admin("/metrics").body())
+        .contains("zcproxy_tunnels_closed_by_policy_total 1.0");
+    assertAliceFetches();
     proxy.assertCleanLog();
   }
 

@@ -8,8 +8,10 @@ import dev.zcproxy.app.proxy.config.ConfigKey;
 import dev.zcproxy.app.proxy.config.Durations;
 import dev.zcproxy.app.proxy.config.HostPort;
 import dev.zcproxy.app.proxy.config.ProxyConfig;
-import dev.zcproxy.app.proxy.policy.PolicyFileLoader;
-import dev.zcproxy.app.proxy.policy.PolicyFileWatcher;
+import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
+import dev.zcproxy.app.proxy.policy.FilePolicyProvider;
+import dev.zcproxy.app.proxy.policy.PolicyProvider;
+import dev.zcproxy.app.proxy.policy.StateServicePolicyProvider;
 import dev.zcproxy.domain.auth.AuthFailureThrottle;
 import dev.zcproxy.domain.auth.PasswordVerifier;
 import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
@@ -33,16 +35,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy, wired by hand: the policy file and its watcher, the domain services, the Netty
- * front end, and the admin server. {@link #start} brings them up in an order that keeps {@code
- * /readyz} honest; {@link #shutdown} takes them down in the reverse order, draining tunnels first.
+ * The running proxy, wired by hand: the policy source (a file, or the state service), the domain
+ * services, the Netty front end, and the admin server. {@link #start} brings them up in an order
+ * that keeps {@code /readyz} honest; {@link #shutdown} takes them down in the reverse order,
+ * draining tunnels first.
  */
 final class ProxyApplication implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyApplication.class);
 
   private final ProxyConfig config;
-  private final PolicyFileWatcher policy;
+  private final PolicyProvider policy;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
   private final ProxyServer server;
@@ -54,7 +57,7 @@ final class ProxyApplication implements AutoCloseable {
 
   private ProxyApplication(
       ProxyConfig config,
-      PolicyFileWatcher policy,
+      PolicyProvider policy,
       PrometheusMeterRegistry registry,
       Readiness readiness,
       ProxyServer server,
@@ -77,12 +80,16 @@ final class ProxyApplication implements AutoCloseable {
    */
   static ProxyApplication start(ProxyConfig config, Clock clock)
       throws ConfigException, StartupException {
-    PolicyFileWatcher policy =
-        PolicyFileWatcher.load(config.policy().file(), new PolicyFileLoader(), clock);
+    PolicyProvider policy =
+        switch (config.policy()) {
+          case PolicySource.File file -> FilePolicyProvider.load(file.file(), clock);
+          case PolicySource.StateService service -> new StateServicePolicyProvider(service, clock);
+        };
     var readiness = new Readiness();
-    readiness.policyLoaded();
+    readiness.policyLoadedWhen(policy::hasPolicy);
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ProcessMetrics.bind(registry, policy);
+    ProcessMetrics.bind(registry);
+    policy.bindMetrics(registry);
     ActivePolicy active = policy.activePolicy();
     var authenticate =
         new AuthenticateClientService(
@@ -108,10 +115,14 @@ final class ProxyApplication implements AutoCloseable {
                   new SpliceRelay(registry));
     } catch (IllegalArgumentException refused) {
       registry.close();
+      policy.close();
       throw relayRefused(config, refused);
     }
     AdminServer admin =
-        config.admin().map(a -> new AdminServer(a.listen(), registry, readiness)).orElse(null);
+        config
+            .admin()
+            .map(a -> new AdminServer(a.listen(), registry, readiness, policy::status))
+            .orElse(null);
     TlsReloader tls = config.tls().map(t -> new TlsReloader(t, server, registry)).orElse(null);
     var application = new ProxyApplication(config, policy, registry, readiness, server, admin, tls);
     try {
@@ -134,6 +145,14 @@ final class ProxyApplication implements AutoCloseable {
             bindFailed);
       }
     }
+    // Before the listener opens, so the first clients meet the best policy there is (the cached
+    // one, or a fresh snapshot), not the deny-all a state-service proxy starts from.
+    try {
+      policy.start(server.connectionRegistry());
+    } catch (IOException watchFailed) {
+      throw new StartupException(
+          "cannot follow the policy (" + policy.describe() + "): " + watchFailed, watchFailed);
+    }
     try {
       proxyAddress = server.start();
     } catch (IllegalArgumentException refused) {
@@ -143,13 +162,6 @@ final class ProxyApplication implements AutoCloseable {
       throw new StartupException(bindFailed.getMessage(), bindFailed);
     }
     readiness.listenerBound();
-    try {
-      policy.start();
-    } catch (IOException watchFailed) {
-      throw new StartupException(
-          "cannot watch " + policy.file().getParent() + " for policy changes: " + watchFailed,
-          watchFailed);
-    }
     LOG.info(
         "zcproxy listening on {} ({}), admin on {}, relay {}, policy revision {} from {}",
         HostPort.format(proxyAddress),
@@ -157,7 +169,7 @@ final class ProxyApplication implements AutoCloseable {
         adminAddress == null ? "(disabled)" : HostPort.format(adminAddress),
         config.relay().name().toLowerCase(Locale.ROOT),
         policy.revision(),
-        policy.file());
+        policy.describe());
   }
 
   /**
@@ -197,11 +209,14 @@ final class ProxyApplication implements AutoCloseable {
     return Optional.ofNullable(adminAddress);
   }
 
-  PolicyFileWatcher policy() {
+  PolicyProvider policy() {
     return policy;
   }
 
-  /** SIGHUP: the policy file, then the TLS certificate and key files where TLS is on. */
+  /**
+   * SIGHUP: the policy (the file read again, or the state service's snapshot fetched now), then the
+   * TLS certificate and key files where TLS is on.
+   */
   void reload() {
     policy.reload();
     if (tls != null) {

@@ -88,7 +88,8 @@ class MainTest {
             "config key 'listen': expected host:port, got \"1080\"",
             "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\"",
             "config key 'policy.file': missing; name the policy file (or set"
-                + " ZCPROXY_POLICY_FILE)");
+                + " ZCPROXY_POLICY_FILE), or set policy.stateService.url to follow the state"
+                + " service");
     assertThat(stdout()).isEmpty();
   }
 
@@ -159,7 +160,7 @@ class MainTest {
       assertThat(log.messages(Level.INFO).getFirst())
           .matches(
               "zcproxy listening on 127\\.0\\.0\\.1:\\d+ \\(tcp\\), admin on 127\\.0\\.0\\.1:\\d+,"
-                  + " relay copy, policy revision 1 from "
+                  + " relay copy, policy revision 1 from file "
                   + java.util.regex.Pattern.quote(directory.resolve("policy.yaml").toString()));
 
       signalHandlers.get("HUP").run();

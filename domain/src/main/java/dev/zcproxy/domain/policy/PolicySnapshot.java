@@ -55,6 +55,11 @@ public final class PolicySnapshot {
   private static final Decision NO_RULE_MATCHED =
       new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "no rule allows this destination");
 
+  private static final Decision INACTIVE_USER =
+      new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "user is unknown or disabled");
+  private static final Decision ANONYMOUS_OFF =
+      new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "anonymous access is not allowed");
+
   private final Policy policy;
   private final long revision;
   private final Map<String, User> users;
@@ -139,9 +144,29 @@ public final class PolicySnapshot {
   }
 
   /**
+   * Decides a connection for a principal authenticated under some policy, maybe an older one,
+   * re-reading who it is in this one: a user removed or disabled here, or an anonymous client when
+   * anonymous access is off here, is denied ({@link Decision.Reason#NO_RULE_MATCHED}, rule 0: no
+   * rule of this policy can apply to a principal it does not know), and a user's groups are this
+   * policy's. What a new connection and the re-check of a live tunnel after a policy change ask.
+   */
+  public Decision authorize(Principal principal, ConnectRequest request) {
+    Objects.requireNonNull(request, "request");
+    return switch (Objects.requireNonNull(principal, "principal")) {
+      case Principal.Anonymous anonymous ->
+          policy.anonymous() ? decide(anonymous, request) : ANONYMOUS_OFF;
+      case Principal.UserPrincipal user -> {
+        User current = users.get(user.name());
+        yield current == null || !current.enabled()
+            ? INACTIVE_USER
+            : decide(new Principal.UserPrincipal(current.name(), current.groups()), request);
+      }
+    };
+  }
+
+  /**
    * Decides a connection as described in the class comment. The principal is taken as given: that
-   * it still exists and is enabled is the caller's concern (see {@code
-   * AuthorizeConnectionService}).
+   * it still exists and is enabled is {@link #authorize}'s concern.
    */
   public Decision decide(Principal principal, ConnectRequest request) {
     Objects.requireNonNull(principal, "principal");

@@ -1,11 +1,9 @@
 package dev.zcproxy.domain.service;
 
 import dev.zcproxy.domain.auth.Principal;
-import dev.zcproxy.domain.model.User;
 import dev.zcproxy.domain.policy.ActivePolicy;
 import dev.zcproxy.domain.policy.ConnectRequest;
 import dev.zcproxy.domain.policy.Decision;
-import dev.zcproxy.domain.policy.PolicySnapshot;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
 import java.util.Objects;
 
@@ -18,11 +16,6 @@ import java.util.Objects;
  */
 public final class AuthorizeConnectionService implements AuthorizeConnectionUseCase {
 
-  private static final Decision INACTIVE_USER =
-      new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "user is unknown or disabled");
-  private static final Decision ANONYMOUS_OFF =
-      new Decision.Deny(Decision.Reason.NO_RULE_MATCHED, 0, "anonymous access is not allowed");
-
   private final ActivePolicy policy;
 
   public AuthorizeConnectionService(ActivePolicy policy) {
@@ -31,18 +24,6 @@ public final class AuthorizeConnectionService implements AuthorizeConnectionUseC
 
   @Override
   public Decision authorize(Principal principal, ConnectRequest request) {
-    Objects.requireNonNull(request, "request");
-    PolicySnapshot snapshot = policy.current();
-    return switch (Objects.requireNonNull(principal, "principal")) {
-      case Principal.Anonymous anonymous ->
-          snapshot.anonymousAllowed() ? snapshot.decide(anonymous, request) : ANONYMOUS_OFF;
-      case Principal.UserPrincipal user -> {
-        User current = snapshot.user(user.name()).filter(User::enabled).orElse(null);
-        yield current == null
-            ? INACTIVE_USER
-            : snapshot.decide(
-                new Principal.UserPrincipal(current.name(), current.groups()), request);
-      }
-    };
+    return policy.current().authorize(principal, request);
   }
 }

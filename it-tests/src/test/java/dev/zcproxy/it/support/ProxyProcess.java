@@ -304,6 +304,7 @@ public final class ProxyProcess implements AutoCloseable {
     private final Map<String, String> limits = new LinkedHashMap<>();
     private final List<String> extraConfigLines = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
+    private String policySection = "policy: { file: policy.yaml }";
 
     private Builder(Path workDir) {
       this.workDir = workDir;
@@ -337,6 +338,16 @@ public final class ProxyProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The config's whole {@code policy:} section, replacing {@code policy: { file: policy.yaml }}:
+     * for a proxy that follows the state service. Relative paths in it are relative to the config's
+     * directory, {@code <workDir>/conf}, which a second proxy on the same work directory shares.
+     */
+    public Builder policySection(String yaml) {
+      this.policySection = yaml;
+      return this;
+    }
+
     public Builder environment(String key, String value) {
       environment.put(key, value);
       return this;
@@ -347,6 +358,31 @@ public final class ProxyProcess implements AutoCloseable {
       Launch launch = launch();
       try {
         awaitReady(launch);
+        return new ProxyProcess(launch);
+      } catch (RuntimeException | Error e) {
+        launch.process.destroyForcibly();
+        throw e;
+      }
+    }
+
+    /**
+     * Starts the proxy and waits only for its listening line, not for {@code /readyz}: for a proxy
+     * that is meant to run without a policy (and so is not ready).
+     */
+    public ProxyProcess startUnready() {
+      Launch launch = launch();
+      try {
+        await("the proxy's '" + READY_LINE + "' line")
+            .atMost(STARTUP_TIMEOUT)
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  if (!launch.process.isAlive()) {
+                    throw new IllegalStateException(
+                        "the proxy exited with status " + launch.process.exitValue());
+                  }
+                  return launch.output.all().contains(READY_LINE);
+                });
         return new ProxyProcess(launch);
       } catch (RuntimeException | Error e) {
         launch.process.destroyForcibly();
@@ -429,7 +465,7 @@ public final class ProxyProcess implements AutoCloseable {
       yaml.append("listen: 127.0.0.1:").append(port).append('\n');
       yaml.append("admin: { listen: 127.0.0.1:").append(adminPort).append(" }\n");
       yaml.append("relay: ").append(relay).append('\n');
-      yaml.append("policy: { file: policy.yaml }\n");
+      yaml.append(policySection).append('\n');
       if (!limits.isEmpty()) {
         List<String> entries = new ArrayList<>();
         limits.forEach((key, value) -> entries.add(key + ": " + value));

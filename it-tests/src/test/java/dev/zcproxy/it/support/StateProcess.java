@@ -157,6 +157,16 @@ public final class StateProcess implements AutoCloseable {
         apiKey);
   }
 
+  /** PUT a JSON body to {@code path} with {@code If-Match: *}: replace whatever is there. */
+  public HttpResponse<String> putJson(String path, String apiKey, String json) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .header("If-Match", "*")
+            .PUT(HttpRequest.BodyPublishers.ofString(json)),
+        apiKey);
+  }
+
   private HttpResponse<String> send(HttpRequest.Builder request, String apiKey) {
     if (apiKey != null) {
       request.header("Authorization", "Bearer " + apiKey);

@@ -1,6 +1,8 @@
 package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.domain.policy.ConnectRequest;
 import java.net.InetSocketAddress;
 
 /**
@@ -8,4 +10,10 @@ import java.net.InetSocketAddress;
  * was authorized.
  */
 record AuthorizedDestination(
-    Principal principal, Destination requested, InetSocketAddress address, int ruleNumber) {}
+    Principal principal, Destination requested, InetSocketAddress address, int ruleNumber) {
+
+  /** The request the policy allowed, as it is asked again when a new policy is installed. */
+  ConnectRequest request(Protocol protocol) {
+    return new ConnectRequest(requested.host(), address.getAddress(), address.getPort(), protocol);
+  }
+}

@@ -1,5 +1,6 @@
 package dev.zcproxy.inbound.netty;
 
+import dev.zcproxy.domain.model.Protocol;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -77,6 +78,7 @@ final class BindCommand {
     this.replies = replies;
     this.protocol = protocol;
     this.watcher = new ControlWatcher(earlyData);
+    context.tunnels().register(client, peer.principal(), peer.request(Protocol.TCP));
   }
 
   /**

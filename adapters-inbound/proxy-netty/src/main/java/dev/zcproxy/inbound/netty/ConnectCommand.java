@@ -118,6 +118,7 @@ final class ConnectCommand {
                   target.requested(),
                   target.address(),
                   target.ruleNumber());
+              context.tunnels().register(client, target.principal(), target.request(Protocol.TCP));
               outcome.connected(upstream, target);
             });
   }

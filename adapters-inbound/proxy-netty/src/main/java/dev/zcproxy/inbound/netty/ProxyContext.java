@@ -7,6 +7,8 @@ import java.util.concurrent.Executor;
 /**
  * The shared, thread-safe services every connection's handlers use. Built once per server.
  *
+ * @param tunnels where every established tunnel is registered, to be re-authorized when the policy
+ *     changes
  * @param authenticationExecutor where password checks run: a user's first login costs a slow hash,
  *     which must never block an event loop (see {@link ClientAuthentication})
  */
@@ -20,4 +22,5 @@ record ProxyContext(
     OutboundConnector connector,
     Relay relay,
     ConnectionLimits limits,
-    ProxyMetrics metrics) {}
+    ProxyMetrics metrics,
+    LiveTunnelRegistry tunnels) {}

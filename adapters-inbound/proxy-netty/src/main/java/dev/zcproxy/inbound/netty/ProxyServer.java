@@ -44,6 +44,7 @@ public final class ProxyServer implements AutoCloseable {
   private final MeterRegistry registry;
   private final Optional<SocketRelay> socketRelay;
   private final boolean preferNativeTransport;
+  private final LiveTunnelRegistry tunnels;
 
   private State state = State.NEW;
   private Transport transport;
@@ -102,6 +103,7 @@ public final class ProxyServer implements AutoCloseable {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.socketRelay = Objects.requireNonNull(socketRelay, "socketRelay");
     this.preferNativeTransport = preferNativeTransport;
+    this.tunnels = new LiveTunnelRegistry(registry);
     RelaySelector.refusal(settings.relay(), socketRelay)
         .ifPresent(
             reason -> {
@@ -144,7 +146,8 @@ public final class ProxyServer implements AutoCloseable {
             new NettyOutboundConnector(transport, settings.connectTimeout()),
             relay,
             tracker,
-            metrics);
+            metrics,
+            tunnels);
     clients = new DefaultChannelGroup("zcproxy-clients", GlobalEventExecutor.INSTANCE);
     tls =
         settings
@@ -206,6 +209,14 @@ public final class ProxyServer implements AutoCloseable {
   @Override
   public void close() {
     shutdown(Duration.ZERO);
+  }
+
+  /**
+   * The live tunnels, for whoever installs policies: each new policy passed to it closes the
+   * tunnels it refuses.
+   */
+  public LiveTunnelRegistry connectionRegistry() {
+    return tunnels;
   }
 
   /** Tunnels currently relaying (CONNECT and BIND). */

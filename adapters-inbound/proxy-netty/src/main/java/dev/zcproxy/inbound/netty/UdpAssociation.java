@@ -1,6 +1,7 @@
 package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.domain.model.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -278,6 +279,11 @@ final class UdpAssociation {
 
   boolean isOpen() {
     return state == State.OPEN;
+  }
+
+  /** Registers an allowed destination with the live tunnels, for later policy changes. */
+  void allowed(AuthorizedDestination destination) {
+    context.tunnels().register(control, destination.principal(), destination.request(Protocol.UDP));
   }
 
   /**

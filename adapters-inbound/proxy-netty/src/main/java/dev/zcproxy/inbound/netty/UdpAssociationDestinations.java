@@ -44,6 +44,14 @@ final class UdpAssociationDestinations {
   static final int MAX_BYTES_PENDING = 128 * 1024;
   static final Duration DECISION_TTL = Duration.ofSeconds(30);
 
+  /**
+   * Allowed destinations registered for re-authorization on a policy change (a later policy that
+   * refuses one closes the association). Past this many, a revocation reaches the association
+   * through {@link #DECISION_TTL} instead, so a client spraying destinations cannot grow the
+   * registry without bound.
+   */
+  static final int MAX_REGISTERED = 1024;
+
   /** The gate's verdict on one destination: the address to use, or null for refused. */
   private record Decision(InetSocketAddress address, long expiresAtNanos) {
     boolean isFresh(long nowNanos) {
@@ -59,6 +67,7 @@ final class UdpAssociationDestinations {
   private final Map<InetSocketAddress, Boolean> peers = leastRecentlyUsed(MAX_PEERS);
   private final Map<Destination, ArrayDeque<ByteBuf>> pending = new HashMap<>();
   private int bytesPending;
+  private int registered;
   private boolean closed;
 
   UdpAssociationDestinations(
@@ -109,8 +118,13 @@ final class UdpAssociationDestinations {
       return;
     }
     long expiresAt = System.nanoTime() + DECISION_TTL.toNanos();
-    InetSocketAddress address =
-        verdict.isSuccess() ? ((AuthorizedDestination) verdict.getNow()).address() : null;
+    AuthorizedDestination allowed =
+        verdict.isSuccess() ? (AuthorizedDestination) verdict.getNow() : null;
+    InetSocketAddress address = allowed == null ? null : allowed.address();
+    if (allowed != null && registered < MAX_REGISTERED) {
+      registered++;
+      association.allowed(allowed);
+    }
     if (address == null) {
       log.debug("UDP destination {} refused: {}", destination, verdict.cause().getMessage());
     }

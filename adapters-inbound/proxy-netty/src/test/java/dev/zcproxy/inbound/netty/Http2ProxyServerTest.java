@@ -4,6 +4,10 @@ import static dev.zcproxy.inbound.netty.SocketTestKit.LOOPBACK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.zcproxy.domain.model.PasswordHash;
+import dev.zcproxy.domain.model.Policy;
+import dev.zcproxy.domain.model.User;
+import dev.zcproxy.domain.policy.PolicySnapshot;
 import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,7 +42,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +111,29 @@ class Http2ProxyServerTest {
     assertThat(bytes("downstream")).isEqualTo(12);
     assertThat(registry.find("zcproxy.connections").tag("protocol", "h2").counter().count())
         .isEqualTo(1);
+    connection.close().sync();
+  }
+
+  @Test
+  void a_policy_that_disables_the_user_resets_its_connect_stream() throws Exception {
+    Channel connection = connect(proxy);
+    StreamRecorder tunnel = openConnect(connection, echoAuthority(), ALICE);
+    await().atMost(AWAIT).until(() -> tunnel.status() != null);
+    assertThat(tunnel.status()).isEqualTo("200");
+    tunnel.send("ping over h2", false);
+    await().atMost(AWAIT).until(() -> tunnel.received().equals("ping over h2"));
+
+    var aliceDisabled =
+        PolicySnapshot.compile(
+            new Policy(
+                false,
+                List.of(new User("alice", new PasswordHash("{plain}secret"), Set.of(), false)),
+                List.of()),
+            2);
+    assertThat(server.connectionRegistry().policyInstalled(aliceDisabled)).isOne();
+
+    await().atMost(AWAIT).until(() -> tunnel.reset || tunnel.ended);
+    await().atMost(AWAIT).until(() -> activeTunnels() == 0);
     connection.close().sync();
   }
 

@@ -167,6 +167,7 @@ final class ProxyTestKit {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final MicrometerProxyMetrics metrics =
         new MicrometerProxyMetrics(registry, List.of(ProxyMetrics.COPY));
+    final LiveTunnelRegistry tunnels = new LiveTunnelRegistry(registry);
     final ProxyServerSettings settings;
     final List<Destination> gateRequests = new ArrayList<>();
     final List<RelayStart> relayed = new ArrayList<>();
@@ -208,7 +209,8 @@ final class ProxyTestKit {
               (client, upstream, protocol) ->
                   relayed.add(new RelayStart(client, upstream, protocol)),
               tracker,
-              metrics);
+              metrics,
+              tunnels);
     }
 
     ClientChannel newClient() {

@@ -11,6 +11,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.domain.model.AclRule;
+import dev.zcproxy.domain.model.Action;
+import dev.zcproxy.domain.model.DestinationPattern;
+import dev.zcproxy.domain.model.Policy;
+import dev.zcproxy.domain.policy.PolicySnapshot;
 import dev.zcproxy.inbound.netty.UdpAssociation.DropReason;
 import dev.zcproxy.inbound.netty.UdpAssociationTestKit.Reply;
 import dev.zcproxy.inbound.netty.UdpAssociationTestKit.TestTransport;
@@ -26,6 +31,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -89,6 +96,42 @@ class UdpAssociationTest {
       Answer answer = receive(client);
       assertThat(answer.source()).isEqualTo(echo.address);
       assertThat(text(answer)).isEqualTo("hello over v6");
+    }
+  }
+
+  /** A policy that refuses a destination the association was allowed ends the association. */
+  @Test
+  void aPolicyRefusingAnAllowedDestinationClosesTheAssociation() throws Exception {
+    try (var kit = new UdpAssociationTestKit(TestTransport.NIO);
+        Socket control = connect(kit.serve(LOOPBACK, associate()));
+        DatagramSocket client = udpSocket(LOOPBACK)) {
+      UdpEcho echo = kit.echo(LOOPBACK);
+      InetSocketAddress relay = readReply(control).address();
+      send(client, relay, request(echo.address, "hello"));
+      assertThat(text(receive(client))).isEqualTo("hello");
+      await().until(() -> kit.tunnels.size() == 1);
+      var allowing =
+          PolicySnapshot.compile(
+              new Policy(
+                  true,
+                  List.of(),
+                  List.of(
+                      new AclRule(
+                          Action.ALLOW,
+                          Set.of(),
+                          Set.of(),
+                          List.of(DestinationPattern.parse("127.0.0.0/8")),
+                          List.of(),
+                          Set.of()))),
+              2);
+      var refusing = PolicySnapshot.compile(new Policy(true, List.of(), List.of()), 3);
+
+      assertThat(kit.tunnels.policyInstalled(allowing)).isZero();
+      assertThat(kit.tunnels.policyInstalled(refusing)).isOne();
+
+      control.setSoTimeout(IO_TIMEOUT_MILLIS);
+      assertThat(control.getInputStream().read()).isEqualTo(-1);
+      await().until(() -> kit.tunnels.size() == 0);
     }
   }
 

@@ -88,6 +88,8 @@ final class UdpAssociationTestKit implements AutoCloseable {
   final FakeGate gate = new FakeGate();
   final RecordingMetrics metrics = new RecordingMetrics();
   final CopyingRelay relay = new CopyingRelay();
+  final LiveTunnelRegistry tunnels =
+      new LiveTunnelRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   final BlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
   private final List<Channel> servers = new ArrayList<>();
   private ProxyServerSettings settings;
@@ -148,7 +150,7 @@ final class UdpAssociationTestKit implements AutoCloseable {
 
   ProxyContext context(Transport transport) {
     return new ProxyContext(
-        settings, transport, null, null, null, gate, null, relay, null, metrics);
+        settings, transport, null, null, null, gate, null, relay, null, metrics, tunnels);
   }
 
   /** Serves {@code command} on {@code address}, port 0, and returns where. */

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /healthz}: 200 {@code ok} while the process runs (liveness);
  *   <li>{@code GET /readyz}: 200 when the proxy takes clients, else 503 (see {@link Readiness});
- *   <li>{@code GET /metrics}: the Prometheus text exposition.
+ *   <li>{@code GET /metrics}: the Prometheus text exposition;
+ *   <li>{@code GET /policy}: the policy in force as JSON, {@code {revision, digest, source, origin,
+ *       ageSeconds}} (see {@link PolicyStatus}).
  * </ul>
  *
  * Any other path is 404, any other method 405.
@@ -32,18 +35,32 @@ public final class AdminServer implements AutoCloseable {
 
   static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String JSON = "application/json";
 
   private final InetSocketAddress listen;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
+  private final Supplier<PolicyStatus> policy;
   private HttpServer server;
   private ExecutorService executor;
 
   public AdminServer(
       InetSocketAddress listen, PrometheusMeterRegistry registry, Readiness readiness) {
+    this(listen, registry, readiness, null);
+  }
+
+  /**
+   * @param policy what {@code GET /policy} reports; null: {@code /policy} is 404
+   */
+  public AdminServer(
+      InetSocketAddress listen,
+      PrometheusMeterRegistry registry,
+      Readiness readiness,
+      Supplier<PolicyStatus> policy) {
     this.listen = Objects.requireNonNull(listen, "listen");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
+    this.policy = policy;
   }
 
   /**
@@ -92,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       Endpoint endpoint = Endpoint.of(path);
-      if (endpoint == null) {
+      if (endpoint == null || (endpoint == Endpoint.POLICY && policy == null)) {
         respond(exchange, 404, TEXT, "not found\n");
       } else if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET");
@@ -103,6 +120,7 @@ public final class AdminServer implements AutoCloseable {
           case READYZ ->
               respond(exchange, readiness.isReady() ? 200 : 503, TEXT, readiness.describe() + "\n");
           case METRICS -> respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, registry.scrape());
+          case POLICY -> respond(exchange, 200, JSON, policy.get().toJson());
         }
       }
     } catch (IOException | RuntimeException failed) {
@@ -125,13 +143,15 @@ public final class AdminServer implements AutoCloseable {
   private enum Endpoint {
     HEALTHZ,
     READYZ,
-    METRICS;
+    METRICS,
+    POLICY;
 
     static Endpoint of(String path) {
       return switch (path) {
         case "/healthz" -> HEALTHZ;
         case "/readyz" -> READYZ;
         case "/metrics" -> METRICS;
+        case "/policy" -> POLICY;
         default -> null;
       };
     }

@@ -1,5 +1,7 @@
 package dev.zcproxy.app.proxy.admin;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Whether the proxy should get traffic: {@code /readyz} answers 200 only once the listener is bound
  * and a policy is loaded, and 503 again from the moment shutdown starts draining, so that a load
@@ -8,7 +10,7 @@ package dev.zcproxy.app.proxy.admin;
 public final class Readiness {
 
   private volatile boolean listenerBound;
-  private volatile boolean policyLoaded;
+  private volatile BooleanSupplier policyLoaded = () -> false;
   private volatile boolean draining;
 
   public void listenerBound() {
@@ -16,7 +18,15 @@ public final class Readiness {
   }
 
   public void policyLoaded() {
-    policyLoaded = true;
+    policyLoaded = () -> true;
+  }
+
+  /**
+   * For a policy that may arrive after startup (from the state service): ready only while {@code
+   * loaded} says a policy is in force.
+   */
+  public void policyLoadedWhen(BooleanSupplier loaded) {
+    policyLoaded = loaded;
   }
 
   public void draining() {
@@ -24,7 +34,7 @@ public final class Readiness {
   }
 
   public boolean isReady() {
-    return listenerBound && policyLoaded && !draining;
+    return listenerBound && policyLoaded.getAsBoolean() && !draining;
   }
 
   /** A short reason for a 503 body, or {@code ok}. */
@@ -32,7 +42,7 @@ public final class Readiness {
     if (draining) {
       return "draining";
     }
-    if (!policyLoaded) {
+    if (!policyLoaded.getAsBoolean()) {
       return "no policy loaded";
     }
     if (!listenerBound) {

@@ -16,6 +16,14 @@ public enum ConfigKey {
   ADMIN_LISTEN("admin.listen"),
   RELAY("relay"),
   POLICY_FILE("policy.file"),
+  POLICY_STATE_SERVICE_URL("policy.stateService.url"),
+  POLICY_STATE_SERVICE_API_KEY("policy.stateService.apiKey"),
+  POLICY_STATE_SERVICE_API_KEY_FILE("policy.stateService.apiKeyFile"),
+  POLICY_STATE_SERVICE_CONNECT_TIMEOUT("policy.stateService.connectTimeout"),
+  POLICY_STATE_SERVICE_REQUEST_TIMEOUT("policy.stateService.requestTimeout"),
+  POLICY_BROKER_URL("policy.broker.url"),
+  POLICY_CACHE_FILE("policy.cacheFile"),
+  POLICY_RESYNC_INTERVAL("policy.resyncInterval"),
   LIMITS_HANDSHAKE_TIMEOUT("limits.handshakeTimeout"),
   LIMITS_IDLE_TIMEOUT("limits.idleTimeout"),
   LIMITS_CONNECT_TIMEOUT("limits.connectTimeout"),
@@ -32,11 +40,18 @@ public enum ConfigKey {
 
   public static final String ENV_PREFIX = "ZCPROXY_";
 
+  /** Every proper prefix of a key's path: {@code policy}, {@code policy.stateService}... */
   private static final Set<String> SECTIONS =
       Arrays.stream(values())
           .map(ConfigKey::path)
-          .filter(path -> path.indexOf('.') > 0)
-          .map(path -> path.substring(0, path.indexOf('.')))
+          .flatMap(
+              path -> {
+                var prefixes = new java.util.ArrayList<String>();
+                for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+                  prefixes.add(path.substring(0, dot));
+                }
+                return prefixes.stream();
+              })
           .collect(Collectors.toUnmodifiableSet());
 
   private final String path;
@@ -65,7 +80,10 @@ public enum ConfigKey {
     return Arrays.stream(values()).filter(key -> key.envName.equals(envName)).findFirst();
   }
 
-  /** Whether {@code name} is a top-level mapping that holds keys, such as {@code limits}. */
+  /**
+   * Whether {@code name} is a mapping that holds keys, such as {@code limits} or {@code
+   * policy.stateService}.
+   */
   public static boolean isSection(String name) {
     return SECTIONS.contains(name);
   }

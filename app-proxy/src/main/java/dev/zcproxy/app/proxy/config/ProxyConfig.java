@@ -4,7 +4,9 @@ import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
 import dev.zcproxy.inbound.netty.TlsProvider;
+import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -46,12 +48,37 @@ public record ProxyConfig(
     }
   }
 
-  /**
-   * @param file absolute and normalized
-   */
-  public record PolicySource(Path file) {
-    public PolicySource {
-      Objects.requireNonNull(file, "file");
+  /** Where the policy comes from: exactly one of a file and the state service. */
+  public sealed interface PolicySource {
+
+    /**
+     * {@code policy.file}: the embedded YAML policy, watched and reloaded.
+     *
+     * @param file absolute and normalized
+     */
+    record File(Path file) implements PolicySource {
+      public File {
+        Objects.requireNonNull(file, "file");
+      }
+    }
+
+    /**
+     * {@code policy.stateService}: snapshots from the state service, changes from the broker when
+     * one is configured, otherwise a poll every {@code resyncInterval}.
+     *
+     * @param cacheFile where the last good snapshot is kept, absolute and normalized
+     * @param resyncInterval how often the snapshot is checked (the poll, or the anti-entropy check
+     *     beside the broker)
+     */
+    record StateService(
+        StateServiceSettings service, Optional<URI> broker, Path cacheFile, Duration resyncInterval)
+        implements PolicySource {
+      public StateService {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(broker, "broker");
+        Objects.requireNonNull(cacheFile, "cacheFile");
+        Objects.requireNonNull(resyncInterval, "resyncInterval");
+      }
     }
   }
 

@@ -8,9 +8,11 @@ import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
 import dev.zcproxy.inbound.netty.TlsProvider;
+import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -42,8 +44,26 @@ import java.util.function.Function;
  *   <tr><td>{@code relay}</td><td>{@code auto}, {@code splice} or {@code copy}</td>
  *       <td>{@code auto}</td><td>{@code ZCPROXY_RELAY}</td></tr>
  *   <tr><td>{@code policy.file}</td><td>the policy file; relative to the config file's directory
- *       (relative to the working directory when set by the environment)</td><td>required</td>
+ *       (relative to the working directory when set by the environment); exactly one of it and
+ *       {@code policy.stateService}</td><td>unset</td>
  *       <td>{@code ZCPROXY_POLICY_FILE}</td></tr>
+ *   <tr><td>{@code policy.stateService.url}</td><td>the state service's base URL, instead of
+ *       {@code policy.file}</td><td>unset</td><td>{@code ZCPROXY_POLICY_STATE_SERVICE_URL}</td></tr>
+ *   <tr><td>{@code policy.stateService.apiKey}</td><td>a {@code proxy}-scope API key (or
+ *       {@code apiKeyFile}: a file holding it, relative like {@code policy.file})</td>
+ *       <td>required with the URL</td><td>{@code ZCPROXY_POLICY_STATE_SERVICE_API_KEY},
+ *       {@code ZCPROXY_POLICY_STATE_SERVICE_API_KEY_FILE}</td></tr>
+ *   <tr><td>{@code policy.stateService.connectTimeout}, {@code .requestTimeout}</td>
+ *       <td>durations &gt; 0</td><td>{@code 5s}, {@code 10s}</td>
+ *       <td>{@code ZCPROXY_POLICY_STATE_SERVICE_CONNECT_TIMEOUT}, {@code ..._REQUEST_TIMEOUT}</td></tr>
+ *   <tr><td>{@code policy.broker.url}</td><td>the broker that publishes policy changes; unset:
+ *       the snapshot is polled every {@code policy.resyncInterval}</td><td>unset</td>
+ *       <td>{@code ZCPROXY_POLICY_BROKER_URL}</td></tr>
+ *   <tr><td>{@code policy.cacheFile}</td><td>where the last good snapshot is kept (mode 0600);
+ *       relative like {@code policy.file}</td><td>required with the URL</td>
+ *       <td>{@code ZCPROXY_POLICY_CACHE_FILE}</td></tr>
+ *   <tr><td>{@code policy.resyncInterval}</td><td>duration &gt; 0: how often the snapshot is
+ *       checked</td><td>{@code 30s}</td><td>{@code ZCPROXY_POLICY_RESYNC_INTERVAL}</td></tr>
  *   <tr><td>{@code limits.handshakeTimeout}</td><td>duration &gt; 0: accept until tunnel up</td>
  *       <td>{@code 10s}</td><td>{@code ZCPROXY_LIMITS_HANDSHAKE_TIMEOUT}</td></tr>
  *   <tr><td>{@code limits.idleTimeout}</td><td>duration &gt; 0: a silent tunnel is closed</td>
@@ -91,6 +111,9 @@ public final class ProxyConfigLoader {
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 1080);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   public static final int MAX_HANDSHAKE_BYTES_CEILING = 1024 * 1024;
+  public static final Duration DEFAULT_STATE_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_STATE_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);
 
   private final Map<String, String> environment;
   private final Path workingDirectory;
@@ -175,7 +198,15 @@ public final class ProxyConfigLoader {
           "config key '" + section + "': expected a mapping, got " + YamlDocuments.describe(value));
       return;
     }
-    entries.forEach((name, entry) -> readKey(section + "." + name, entry, settings, problems));
+    entries.forEach(
+        (name, entry) -> {
+          String path = section + "." + name;
+          if (ConfigKey.isSection(path)) {
+            readSection(path, entry, settings, problems);
+          } else {
+            readKey(path, entry, settings, problems);
+          }
+        });
   }
 
   private static void readKey(
@@ -223,13 +254,7 @@ public final class ProxyConfigLoader {
       InetSocketAddress listen = value(ConfigKey.LISTEN, defaults.listen(), Reader::hostPort);
       InetSocketAddress adminListen = value(ConfigKey.ADMIN_LISTEN, null, Reader::hostPort);
       RelayMode relay = value(ConfigKey.RELAY, defaults.relay(), Reader::relay);
-      Path policyFile = value(ConfigKey.POLICY_FILE, null, this::path);
-      if (policyFile == null && !settings.containsKey(ConfigKey.POLICY_FILE)) {
-        problems.add(
-            "config key 'policy.file': missing; name the policy file (or set "
-                + ConfigKey.POLICY_FILE.envName()
-                + ")");
-      }
+      PolicySource policy = policySource();
       var limits =
           new Limits(
               positive(ConfigKey.LIMITS_HANDSHAKE_TIMEOUT, defaults.handshakeTimeout()),
@@ -266,10 +291,161 @@ public final class ProxyConfigLoader {
           listen,
           Optional.ofNullable(adminListen).map(Admin::new),
           relay,
-          new PolicySource(Objects.requireNonNull(policyFile)),
+          Objects.requireNonNull(policy),
           limits,
           new Shutdown(drain),
           Optional.ofNullable(tls));
+    }
+
+    /**
+     * Exactly one of {@code policy.file} and {@code policy.stateService}; the keys that only the
+     * state service uses are refused beside a file. Null after a problem.
+     */
+    private PolicySource policySource() {
+      List<ConfigKey> stateKeys =
+          List.of(
+              ConfigKey.POLICY_STATE_SERVICE_URL,
+              ConfigKey.POLICY_STATE_SERVICE_API_KEY,
+              ConfigKey.POLICY_STATE_SERVICE_API_KEY_FILE,
+              ConfigKey.POLICY_STATE_SERVICE_CONNECT_TIMEOUT,
+              ConfigKey.POLICY_STATE_SERVICE_REQUEST_TIMEOUT,
+              ConfigKey.POLICY_BROKER_URL,
+              ConfigKey.POLICY_CACHE_FILE,
+              ConfigKey.POLICY_RESYNC_INTERVAL);
+      boolean fileSet = settings.containsKey(ConfigKey.POLICY_FILE);
+      boolean stateServiceSet = stateKeys.stream().anyMatch(settings::containsKey);
+      if (fileSet && stateServiceSet) {
+        for (ConfigKey key : stateKeys) {
+          if (settings.containsKey(key)) {
+            problem(
+                key,
+                "not together with policy.file: the policy comes either from a file or from the"
+                    + " state service");
+          }
+        }
+        return null;
+      }
+      if (!fileSet && !stateServiceSet) {
+        problems.add(
+            "config key 'policy.file': missing; name the policy file (or set "
+                + ConfigKey.POLICY_FILE.envName()
+                + "), or set policy.stateService.url to follow the state service");
+        return null;
+      }
+      if (fileSet) {
+        Path file = value(ConfigKey.POLICY_FILE, null, this::path);
+        return file == null ? null : new PolicySource.File(file);
+      }
+      return stateService();
+    }
+
+    private PolicySource stateService() {
+      URI url = value(ConfigKey.POLICY_STATE_SERVICE_URL, null, Reader::url);
+      if (url == null && !settings.containsKey(ConfigKey.POLICY_STATE_SERVICE_URL)) {
+        missing(ConfigKey.POLICY_STATE_SERVICE_URL, "the state service's base URL");
+      }
+      String apiKey = apiKey();
+      Duration connectTimeout =
+          positive(ConfigKey.POLICY_STATE_SERVICE_CONNECT_TIMEOUT, DEFAULT_STATE_CONNECT_TIMEOUT);
+      Duration requestTimeout =
+          positive(ConfigKey.POLICY_STATE_SERVICE_REQUEST_TIMEOUT, DEFAULT_STATE_REQUEST_TIMEOUT);
+      URI broker = value(ConfigKey.POLICY_BROKER_URL, null, Reader::url);
+      Path cacheFile = value(ConfigKey.POLICY_CACHE_FILE, null, this::path);
+      if (cacheFile == null && !settings.containsKey(ConfigKey.POLICY_CACHE_FILE)) {
+        missing(
+            ConfigKey.POLICY_CACHE_FILE,
+            "the file where the proxy keeps its last good policy, to serve after a restart");
+      }
+      Duration resync = positive(ConfigKey.POLICY_RESYNC_INTERVAL, DEFAULT_RESYNC_INTERVAL);
+      if (url == null || apiKey == null || cacheFile == null) {
+        return null;
+      }
+      StateServiceSettings service =
+          value(
+              ConfigKey.POLICY_STATE_SERVICE_URL,
+              null,
+              setting -> new StateServiceSettings(url, apiKey, connectTimeout, requestTimeout));
+      if (service == null) {
+        return null;
+      }
+      return new PolicySource.StateService(service, Optional.ofNullable(broker), cacheFile, resync);
+    }
+
+    /** {@code apiKey} or {@code apiKeyFile}, exactly one; the key is never part of a message. */
+    private String apiKey() {
+      boolean inline = settings.containsKey(ConfigKey.POLICY_STATE_SERVICE_API_KEY);
+      boolean file = settings.containsKey(ConfigKey.POLICY_STATE_SERVICE_API_KEY_FILE);
+      if (inline && file) {
+        problem(
+            ConfigKey.POLICY_STATE_SERVICE_API_KEY_FILE,
+            "not together with policy.stateService.apiKey; give the key one way");
+        return null;
+      }
+      if (!inline && !file) {
+        missing(
+            ConfigKey.POLICY_STATE_SERVICE_API_KEY,
+            "a proxy-scope API key of the state service (or set policy.stateService.apiKeyFile)");
+        return null;
+      }
+      if (inline) {
+        return value(ConfigKey.POLICY_STATE_SERVICE_API_KEY, null, Reader::apiKeyText);
+      }
+      Path keyFile = value(ConfigKey.POLICY_STATE_SERVICE_API_KEY_FILE, null, this::path);
+      if (keyFile == null) {
+        return null;
+      }
+      return value(
+          ConfigKey.POLICY_STATE_SERVICE_API_KEY_FILE,
+          null,
+          setting -> {
+            String text;
+            try {
+              text = Files.readString(keyFile);
+            } catch (NoSuchFileException absent) {
+              throw new IllegalArgumentException("no such file: " + keyFile, absent);
+            } catch (IOException | java.io.UncheckedIOException unreadable) {
+              throw new IllegalArgumentException(
+                  "cannot read " + keyFile + " (" + unreadable.getClass().getSimpleName() + ")",
+                  unreadable);
+            }
+            return apiKeyText(new Setting(text, setting.envName()));
+          });
+    }
+
+    private static String apiKeyText(Setting setting) {
+      if (!(setting.value() instanceof String text)) {
+        throw new IllegalArgumentException("expected an API key (a string)");
+      }
+      String key = text.strip();
+      if (key.isEmpty() || key.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+        throw new IllegalArgumentException(
+            "expected an API key: one word of printable ASCII (the value is not shown)");
+      }
+      return key;
+    }
+
+    private static URI url(Setting setting) {
+      if (!(setting.value() instanceof String text) || text.isBlank()) {
+        throw new IllegalArgumentException(
+            "expected a URL, got " + YamlDocuments.describe(setting.value()));
+      }
+      try {
+        URI uri = new URI(text.strip());
+        if (uri.getScheme() == null || uri.getHost() == null) {
+          throw new IllegalArgumentException(
+              "expected an absolute URL like http://host:port, got "
+                  + YamlDocuments.describe(text));
+        }
+        return uri;
+      } catch (java.net.URISyntaxException bad) {
+        throw new IllegalArgumentException(
+            "not a URL (" + bad.getReason() + "), got " + YamlDocuments.describe(text), bad);
+      }
+    }
+
+    private void missing(ConfigKey key, String what) {
+      problems.add(
+          "config key '" + key.path() + "': missing; " + what + " (or set " + key.envName() + ")");
     }
 
     /**

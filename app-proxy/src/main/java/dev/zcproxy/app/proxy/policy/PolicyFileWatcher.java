@@ -9,6 +9,7 @@ import dev.zcproxy.app.proxy.config.ConfigException;
 import dev.zcproxy.domain.model.Policy;
 import dev.zcproxy.domain.policy.ActivePolicy;
 import dev.zcproxy.domain.policy.PolicySnapshot;
+import dev.zcproxy.domain.port.out.ConnectionRegistry;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * symlinked directory. Any event for the file's name (or any event at all when the file is a
  * symlink) starts a 200 ms quiet period; when it ends the file is read, and applied only if its
  * content differs from what was last read. A file that fails to load is logged and the last good
- * policy stays in force: a reload never falls back to deny-all. Established tunnels are not
- * touched; the new policy applies to new connections.
+ * policy stays in force: a reload never falls back to deny-all. Each policy applied goes to the
+ * {@link ConnectionRegistry}: established tunnels the new policy refuses are closed, the others run
+ * on.
  */
 public final class PolicyFileWatcher implements AutoCloseable {
 
@@ -55,6 +57,7 @@ public final class PolicyFileWatcher implements AutoCloseable {
   private byte[] lastSeenDigest;
 
   private volatile Instant loadedAt;
+  private volatile ConnectionRegistry connections = ConnectionRegistry.NONE;
   private WatchService watchService;
   private Thread watchThread;
 
@@ -103,6 +106,11 @@ public final class PolicyFileWatcher implements AutoCloseable {
   /** When the policy in force was loaded. */
   public Instant loadedAt() {
     return loadedAt;
+  }
+
+  /** Where each reloaded policy goes, so that live tunnels it refuses are closed. */
+  public void connections(ConnectionRegistry registry) {
+    this.connections = java.util.Objects.requireNonNull(registry, "registry");
   }
 
   /** Starts watching the file's directory on a daemon thread. */
@@ -177,13 +185,16 @@ public final class PolicyFileWatcher implements AutoCloseable {
         return false;
       }
       long next = previous + 1;
-      activePolicy.replace(PolicySnapshot.compile(policy, next));
+      PolicySnapshot snapshot = PolicySnapshot.compile(policy, next);
+      activePolicy.replace(snapshot);
       loadedAt = clock.instant();
+      int closed = connections.policyInstalled(snapshot);
       LOG.info(
-          "policy reloaded: revision {}, {} users, {} rules",
+          "policy reloaded: revision {}, {} users, {} rules{}",
           next,
           policy.users().size(),
-          policy.rules().size());
+          policy.rules().size(),
+          closed == 0 ? "" : "; closed " + closed + " live tunnels it refuses");
       return true;
     }
   }

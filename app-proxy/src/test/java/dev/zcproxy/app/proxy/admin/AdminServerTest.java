@@ -2,8 +2,7 @@ package dev.zcproxy.app.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.zcproxy.app.proxy.policy.PolicyFileLoader;
-import dev.zcproxy.app.proxy.policy.PolicyFileWatcher;
+import dev.zcproxy.app.proxy.policy.FilePolicyProvider;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,7 +85,8 @@ class AdminServerTest {
             directory.resolve("policy.yaml"),
             "users: [{ name: alice, password: \"{plain}a\" }]\nrules: []\n");
     Clock clock = Clock.fixed(Instant.ofEpochSecond(1_700_000_000), ZoneOffset.UTC);
-    ProcessMetrics.bind(registry, PolicyFileWatcher.load(file, new PolicyFileLoader(), clock));
+    ProcessMetrics.bind(registry);
+    FilePolicyProvider.load(file, clock).bindMetrics(registry);
     System.gc(); // only the registry holds the watcher now: its gauges must not read NaN
 
     HttpResponse<String> response = get("/metrics");
@@ -101,6 +102,34 @@ class AdminServerTest {
         .contains("system_cpu_count")
         .contains("process_uptime_seconds")
         .contains("process_files_open_files");
+  }
+
+  @Test
+  void policyReportsRevisionDigestSourceAndAge() throws Exception {
+    var status = new PolicyStatus(7, Optional.of("ab".repeat(32)), "state-service", "feed", 1.5);
+    try (var withPolicy =
+        new AdminServer(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            registry,
+            readiness,
+            () -> status)) {
+      int port = withPolicy.start().getPort();
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/policy"))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(response.body())
+          .isEqualTo(
+              "{\"revision\":7,\"digest\":\""
+                  + "ab".repeat(32)
+                  + "\",\"source\":\"state-service\",\"origin\":\"feed\",\"ageSeconds\":1.500}\n");
+    }
+    assertThat(get("/policy").statusCode()).isEqualTo(404); // no policy supplier here
   }
 
   @Test

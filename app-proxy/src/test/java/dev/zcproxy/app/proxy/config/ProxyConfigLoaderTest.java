@@ -54,7 +54,8 @@ class ProxyConfigLoaderTest {
     assertThat(config.listen()).isEqualTo(address("127.0.0.2", 1081));
     assertThat(config.admin()).contains(new ProxyConfig.Admin(address("127.0.0.3", 9091)));
     assertThat(config.relay()).isEqualTo(RelayMode.COPY);
-    assertThat(config.policy().file()).isEqualTo(directory.resolve("policies/main.yaml"));
+    assertThat(((ProxyConfig.PolicySource.File) config.policy()).file())
+        .isEqualTo(directory.resolve("policies/main.yaml"));
     assertThat(config.limits())
         .isEqualTo(
             new ProxyConfig.Limits(
@@ -89,7 +90,8 @@ class ProxyConfigLoaderTest {
     ProxyServerSettings defaults = ProxyServerSettings.defaults(address("127.0.0.1", 1080));
     assertThat(config.serverSettings()).isEqualTo(defaults);
     assertThat(config.admin()).isEmpty();
-    assertThat(config.policy().file()).isEqualTo(Path.of("/etc/zcproxy/policy.yaml"));
+    assertThat(((ProxyConfig.PolicySource.File) config.policy()).file())
+        .isEqualTo(Path.of("/etc/zcproxy/policy.yaml"));
     assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.tls()).as("TLS is off by default").isEmpty();
   }
@@ -125,8 +127,16 @@ class ProxyConfigLoaderTest {
         "TLS_CERTIFICATE",
         "TLS_PRIVATE_KEY",
         "TLS_SELF_SIGNED",
-        "TLS_PROVIDER"
-      }) // TlsConfigTest
+        "TLS_PROVIDER", // TlsConfigTest
+        "POLICY_STATE_SERVICE_URL",
+        "POLICY_STATE_SERVICE_API_KEY",
+        "POLICY_STATE_SERVICE_API_KEY_FILE",
+        "POLICY_STATE_SERVICE_CONNECT_TIMEOUT",
+        "POLICY_STATE_SERVICE_REQUEST_TIMEOUT",
+        "POLICY_BROKER_URL",
+        "POLICY_CACHE_FILE",
+        "POLICY_RESYNC_INTERVAL" // StateServiceConfigTest
+      })
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
         Map.ofEntries(
@@ -161,7 +171,18 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED, TLS_PROVIDER ->
+          case TLS_CERTIFICATE,
+              TLS_PRIVATE_KEY,
+              TLS_SELF_SIGNED,
+              TLS_PROVIDER,
+              POLICY_STATE_SERVICE_URL,
+              POLICY_STATE_SERVICE_API_KEY,
+              POLICY_STATE_SERVICE_API_KEY_FILE,
+              POLICY_STATE_SERVICE_CONNECT_TIMEOUT,
+              POLICY_STATE_SERVICE_REQUEST_TIMEOUT,
+              POLICY_BROKER_URL,
+              POLICY_CACHE_FILE,
+              POLICY_RESYNC_INTERVAL ->
               throw new AssertionError(key);
         };
     Object actual =
@@ -169,7 +190,7 @@ class ProxyConfigLoaderTest {
           case LISTEN -> config.listen();
           case ADMIN_LISTEN -> config.admin();
           case RELAY -> config.relay();
-          case POLICY_FILE -> config.policy().file();
+          case POLICY_FILE -> ((ProxyConfig.PolicySource.File) config.policy()).file();
           case LIMITS_HANDSHAKE_TIMEOUT -> config.limits().handshakeTimeout();
           case LIMITS_IDLE_TIMEOUT -> config.limits().idleTimeout();
           case LIMITS_CONNECT_TIMEOUT -> config.limits().connectTimeout();
@@ -179,7 +200,18 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED, TLS_PROVIDER ->
+          case TLS_CERTIFICATE,
+              TLS_PRIVATE_KEY,
+              TLS_SELF_SIGNED,
+              TLS_PROVIDER,
+              POLICY_STATE_SERVICE_URL,
+              POLICY_STATE_SERVICE_API_KEY,
+              POLICY_STATE_SERVICE_API_KEY_FILE,
+              POLICY_STATE_SERVICE_CONNECT_TIMEOUT,
+              POLICY_STATE_SERVICE_REQUEST_TIMEOUT,
+              POLICY_BROKER_URL,
+              POLICY_CACHE_FILE,
+              POLICY_RESYNC_INTERVAL ->
               throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
@@ -225,7 +257,8 @@ class ProxyConfigLoaderTest {
         new ProxyConfigLoader(Map.of("ZCPROXY_POLICY_FILE", "here.yaml"), workingDirectory)
             .load(write(FULL));
 
-    assertThat(config.policy().file()).isEqualTo(workingDirectory.resolve("here.yaml"));
+    assertThat(((ProxyConfig.PolicySource.File) config.policy()).file())
+        .isEqualTo(workingDirectory.resolve("here.yaml"));
   }
 
   @Test
@@ -312,7 +345,8 @@ class ProxyConfigLoaderTest {
     assertThat(problems("listen: 127.0.0.1:1080", Map.of()))
         .containsExactly(
             "config key 'policy.file': missing; name the policy file (or set"
-                + " ZCPROXY_POLICY_FILE)");
+                + " ZCPROXY_POLICY_FILE), or set policy.stateService.url to follow the state"
+                + " service");
   }
 
   @Test
@@ -345,7 +379,8 @@ class ProxyConfigLoaderTest {
             "config key 'limts': unknown key",
             "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\"",
             "config key 'policy.file': missing; name the policy file (or set"
-                + " ZCPROXY_POLICY_FILE)",
+                + " ZCPROXY_POLICY_FILE), or set policy.stateService.url to follow the state"
+                + " service",
             "environment variable ZCPROXY_NOPE: matches no config key");
     assertThat(problem.getMessage().lines()).hasSize(6);
   }
