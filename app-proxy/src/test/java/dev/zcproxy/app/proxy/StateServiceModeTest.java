@@ -175,10 +175,23 @@ class StateServiceModeTest {
 
   @Test
   void aBrokerWithoutAnAdapterIsAStartupErrorNamingTheKey() throws Exception {
-    ProxyConfig config = config(closedPort(), "  broker: { url: \"amqp://127.0.0.1:5672\" }");
+    ProxyConfig config = config(closedPort(), "  broker: { url: \"nats://127.0.0.1:4222\" }");
 
     assertThatThrownBy(() -> ProxyApplication.start(config, Clock.systemUTC()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("config key 'policy.broker.url': no broker adapter");
+        .hasMessage(
+            "config key 'policy.broker.url': expected tcp://host:port (Artemis) or"
+                + " amqp://host:port (RabbitMQ), got scheme 'nats'");
+  }
+
+  @Test
+  void anArtemisUrlWithoutAPortIsAStartupErrorNamingTheKey() throws Exception {
+    ProxyConfig config = config(closedPort(), "  broker: { url: \"tcp://127.0.0.1\" }");
+
+    assertThatThrownBy(() -> ProxyApplication.start(config, Clock.systemUTC()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "config key 'policy.broker.url': an Artemis URL needs a host and a port:"
+                + " tcp://host:61616");
   }
 }

@@ -5,6 +5,7 @@ import dev.zcproxy.domain.port.out.PolicySnapshotSource;
 import dev.zcproxy.domain.port.out.PolicySourceUnavailableException;
 import dev.zcproxy.domain.state.PolicyRevision;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,27 +49,39 @@ public final class HttpPolicySnapshotSource implements PolicySnapshotSource {
     return get("\"" + appliedRevision + "\"");
   }
 
-  private Optional<PolicyRevision> get(String ifNoneMatch) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(settings.snapshotUri())
-            .timeout(settings.requestTimeout())
-            .header("Authorization", "Bearer " + settings.apiKey())
-            .header("Accept", "application/json")
-            .GET();
-    if (ifNoneMatch != null) {
-      request.header("If-None-Match", ifNoneMatch);
+  /**
+   * The public key the state service signs broker messages with ({@code GET
+   * /api/v1/policy/signing-key}), as served; the caller checks it.
+   *
+   * @throws PolicySourceUnavailableException as {@link #fetch}
+   */
+  public PublishedSigningKey fetchSigningKey() {
+    URI uri = settings.signingKeyUri();
+    HttpResponse<byte[]> response = send(uri, null);
+    if (response.statusCode() != 200) {
+      throw unavailable(
+          uri, "answered " + response.statusCode() + problemTitle(response.body()), null);
     }
-    HttpResponse<byte[]> response;
     try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException timedOut) {
-      throw unavailable("no answer in time (" + timedOut.getMessage() + ")", timedOut);
-    } catch (IOException unreachable) {
-      throw unavailable("cannot reach it: " + describe(unreachable), unreachable);
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-      throw unavailable("interrupted", interrupted);
+      JsonNode key = SnapshotJson.tree(response.body());
+      return new PublishedSigningKey(
+          textField(key, "algorithm"), textField(key, "keyId"), textField(key, "publicKey"));
+    } catch (IllegalArgumentException malformed) {
+      throw unavailable(
+          uri, "sent a signing key this proxy refuses: " + malformed.getMessage(), malformed);
     }
+  }
+
+  private static String textField(JsonNode node, String name) {
+    JsonNode value = node.get(name);
+    if (value == null || !value.isTextual() || value.asText().isBlank()) {
+      throw new IllegalArgumentException("no text field '" + name + "'");
+    }
+    return value.asText();
+  }
+
+  private Optional<PolicyRevision> get(String ifNoneMatch) {
+    HttpResponse<byte[]> response = send(settings.snapshotUri(), ifNoneMatch);
     int status = response.statusCode();
     if (status == 304 && ifNoneMatch != null) {
       return Optional.empty();
@@ -85,6 +98,28 @@ public final class HttpPolicySnapshotSource implements PolicySnapshotSource {
       return Optional.of(snapshot);
     } catch (IllegalArgumentException malformed) {
       throw unavailable("sent a snapshot this proxy refuses: " + malformed.getMessage(), malformed);
+    }
+  }
+
+  private HttpResponse<byte[]> send(URI uri, String ifNoneMatch) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(settings.requestTimeout())
+            .header("Authorization", "Bearer " + settings.apiKey())
+            .header("Accept", "application/json")
+            .GET();
+    if (ifNoneMatch != null) {
+      request.header("If-None-Match", ifNoneMatch);
+    }
+    try {
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpTimeoutException timedOut) {
+      throw unavailable(uri, "no answer in time (" + timedOut.getMessage() + ")", timedOut);
+    } catch (IOException unreachable) {
+      throw unavailable(uri, "cannot reach it: " + describe(unreachable), unreachable);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw unavailable(uri, "interrupted", interrupted);
     }
   }
 
@@ -133,7 +168,11 @@ public final class HttpPolicySnapshotSource implements PolicySnapshotSource {
   }
 
   private PolicySourceUnavailableException unavailable(String what, Throwable cause) {
-    return new PolicySourceUnavailableException(
-        "state service " + settings.snapshotUri() + " " + what, cause);
+    return unavailable(settings.snapshotUri(), what, cause);
+  }
+
+  private static PolicySourceUnavailableException unavailable(
+      URI uri, String what, Throwable cause) {
+    return new PolicySourceUnavailableException("state service " + uri + " " + what, cause);
   }
 }

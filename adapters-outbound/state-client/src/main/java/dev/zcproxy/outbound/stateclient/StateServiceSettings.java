@@ -42,10 +42,17 @@ public record StateServiceSettings(
 
   /** The snapshot endpoint. */
   public URI snapshotUri() {
+    return api("/api/v1/policy/snapshot");
+  }
+
+  /** Where the public key that broker messages are signed with is served. */
+  public URI signingKeyUri() {
+    return api("/api/v1/policy/signing-key");
+  }
+
+  private URI api(String path) {
     String base = url.toString();
-    return URI.create(
-        (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
-            + "/api/v1/policy/snapshot");
+    return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
   }
 
   /** Never print the key. */

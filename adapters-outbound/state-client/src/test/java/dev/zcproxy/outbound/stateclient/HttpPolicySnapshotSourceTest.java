@@ -41,6 +41,7 @@ class HttpPolicySnapshotSourceTest {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/api/v1/policy/snapshot", this::answer);
+    server.createContext("/api/v1/policy/signing-key", this::answerKey);
     server.start();
   }
 
@@ -77,6 +78,43 @@ class HttpPolicySnapshotSourceTest {
       exchange.sendResponseHeaders(status, bytes.length);
       exchange.getResponseBody().write(bytes);
     }
+  }
+
+  private volatile int keyStatus = 200;
+  private volatile String keyBody =
+      "{\"algorithm\":\"Ed25519\",\"keyId\":\"k1\",\"publicKey\":\"MCowBQYDK2VwAyEA\"}";
+
+  private void answerKey(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] bytes = keyBody.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(keyStatus, bytes.length);
+      exchange.getResponseBody().write(bytes);
+    }
+  }
+
+  @Test
+  void fetchesTheSigningKeyWithTheKey() {
+    assertThat(source().fetchSigningKey())
+        .isEqualTo(new PublishedSigningKey("Ed25519", "k1", "MCowBQYDK2VwAyEA"));
+    assertThat(authorizations).containsExactly("Bearer " + KEY);
+  }
+
+  @Test
+  void aSigningKeyAnswerThatIsNotOneIsRefusedNamingWhy() {
+    keyBody = "{\"algorithm\":\"Ed25519\",\"keyId\":\"k1\"}";
+    assertThatThrownBy(() -> source().fetchSigningKey())
+        .isInstanceOf(PolicySourceUnavailableException.class)
+        .hasMessageEndingWith(
+            "/api/v1/policy/signing-key sent a signing key this proxy refuses: no text field"
+                + " 'publicKey'");
+
+    keyStatus = 403;
+    keyBody = "{\"title\":\"Forbidden\",\"status\":403}";
+    assertThatThrownBy(() -> source().fetchSigningKey())
+        .hasMessageEndingWith("/api/v1/policy/signing-key answered 403 (Forbidden)")
+        .message()
+        .doesNotContain(KEY);
   }
 
   private HttpPolicySnapshotSource source(URI url) {

@@ -7,9 +7,12 @@ import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
 import dev.zcproxy.domain.policy.ActivePolicy;
 import dev.zcproxy.domain.port.out.ConnectionRegistry;
 import dev.zcproxy.domain.port.out.PolicyFeed;
+import dev.zcproxy.domain.port.out.PolicySourceUnavailableException;
 import dev.zcproxy.domain.service.PolicyFollower;
 import dev.zcproxy.outbound.stateclient.FilePolicySnapshotStore;
 import dev.zcproxy.outbound.stateclient.HttpPolicySnapshotSource;
+import dev.zcproxy.outbound.stateclient.PublishedSigningKey;
+import dev.zcproxy.outbound.wire.PolicyMessageVerifier;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +20,7 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +41,10 @@ public final class StateServicePolicyProvider implements PolicyProvider {
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
           task -> Thread.ofPlatform().name("policy-follower").daemon().unstarted(task));
+  private final Function<PolicyMessageVerifier, PolicyFeed> feeds; // null: no broker
   private volatile PolicyFollower follower;
-  private PolicyFeed feed;
+  private volatile PolicyFeed feed;
+  private volatile boolean closed;
 
   /**
    * @throws ConfigException when {@code policy.broker.url} names no broker this build can serve
@@ -47,9 +53,8 @@ public final class StateServicePolicyProvider implements PolicyProvider {
       throws ConfigException {
     this.config = config;
     this.clock = clock;
-    if (config.broker().isPresent()) {
-      feed = PolicyFeeds.open(config.broker().get());
-    }
+    this.feeds =
+        config.broker().isPresent() ? PolicyFeeds.opener(config.broker().orElseThrow()) : null;
   }
 
   @Override
@@ -75,8 +80,8 @@ public final class StateServicePolicyProvider implements PolicyProvider {
     created.start();
     long every = config.resyncInterval().toMillis();
     thread.scheduleWithFixedDelay(() -> safely(created::poll), every, every, TimeUnit.MILLISECONDS);
-    if (feed != null) {
-      feed.start(created.listener(thread));
+    if (feeds != null) {
+      thread.execute(() -> subscribe(created));
     }
     if (!created.hasPolicy()) {
       LOG.warn(
@@ -84,6 +89,47 @@ public final class StateServicePolicyProvider implements PolicyProvider {
               + " refused and /readyz says 503 until it does",
           config.cacheFile());
     }
+  }
+
+  /**
+   * Opens the broker feed once the state service's signing key is known, trying again every {@code
+   * policy.resyncInterval} until it is; until then the periodic check alone keeps the policy fresh.
+   * Runs on the follower's thread.
+   */
+  private void subscribe(PolicyFollower follower) {
+    if (closed) {
+      return;
+    }
+    PolicyMessageVerifier verifier;
+    try {
+      PublishedSigningKey key = new HttpPolicySnapshotSource(config.service()).fetchSigningKey();
+      verifier = PolicyMessageVerifier.of(key.algorithm(), key.keyId(), key.publicKey());
+      LOG.info(
+          "policy changes from broker {}, signed with key {}",
+          redacted(config.broker().orElseThrow()),
+          key.keyId());
+    } catch (PolicySourceUnavailableException | IllegalArgumentException noKey) {
+      LOG.warn(
+          "cannot subscribe to broker {} yet, no signing key from the state service ({}); polling"
+              + " every {} meanwhile",
+          redacted(config.broker().orElseThrow()),
+          noKey.getMessage(),
+          Durations.format(config.resyncInterval()));
+      thread.schedule(
+          () -> subscribe(follower), config.resyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    PolicyFeed opened = feeds.apply(verifier);
+    feed = opened;
+    opened.start(follower.listener(thread));
+  }
+
+  /** The broker URL without its password, for logs. */
+  private static String redacted(java.net.URI broker) {
+    String userInfo = broker.getRawUserInfo();
+    return userInfo == null
+        ? broker.toString()
+        : broker.toString().replace(userInfo + "@", userInfo.replaceAll(":.*", ":***") + "@");
   }
 
   private static void safely(Runnable task) {
@@ -177,21 +223,23 @@ public final class StateServicePolicyProvider implements PolicyProvider {
   public String describe() {
     return "state service "
         + config.service().url()
-        + (feed == null
+        + (feeds == null
             ? " (polled every " + Durations.format(config.resyncInterval()) + ")"
-            : " and broker " + config.broker().orElseThrow());
+            : " and broker " + redacted(config.broker().orElseThrow()));
   }
 
   @Override
   public void close() {
-    if (feed != null) {
-      feed.close();
-    }
+    closed = true;
     thread.shutdownNow();
     try {
       thread.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
+    }
+    PolicyFeed opened = feed;
+    if (opened != null) {
+      opened.close();
     }
   }
 }
