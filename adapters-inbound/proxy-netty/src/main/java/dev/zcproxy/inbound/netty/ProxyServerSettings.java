@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
  * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
  *     SOCKS over TLS); when empty, a TLS client is closed
+ * @param kerberos the proxy's Kerberos service identity: when present, SOCKS5 offers GSS-API
+ *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -32,7 +34,8 @@ public record ProxyServerSettings(
     int maxConnections,
     int maxConnectionsPerSource,
     int maxConnectionsPerUser,
-    Optional<TlsIdentity> tls) {
+    Optional<TlsIdentity> tls,
+    Optional<KerberosAcceptor> kerberos) {
 
   public enum RelayMode {
     AUTO,
@@ -54,6 +57,7 @@ public record ProxyServerSettings(
       throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
     }
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(kerberos, "kerberos");
   }
 
   /** Settings without TLS. */
@@ -79,6 +83,7 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -95,7 +100,25 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
-        Optional.of(identity));
+        Optional.of(identity),
+        kerberos);
+  }
+
+  /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
+  public ProxyServerSettings withKerberos(KerberosAcceptor acceptor) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        Optional.of(acceptor));
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */
