@@ -85,9 +85,20 @@ final class ProxyApplication implements AutoCloseable {
         new AuthenticateClientService(
             active,
             new PasswordVerifier(new Pbkdf2PasswordHasher()),
-            new AuthFailureThrottle(clock));
+            new AuthFailureThrottle(clock),
+            config.kerberosMapping());
     var authorize = new AuthorizeConnectionService(active);
     config.tls().filter(TlsIdentity::selfSigned).ifPresent(ProxyApplication::warnSelfSigned);
+    config
+        .kerberos()
+        .ifPresent(
+            kerberos ->
+                LOG.info(
+                    "Kerberos on: SOCKS5 GSS-API and HTTP Negotiate for {} (keytab {}); principals"
+                        + " of realm {} are the policy users of the same name",
+                    String.join(", ", kerberos.acceptor().servicePrincipals()),
+                    kerberos.acceptor().keytab(),
+                    kerberos.mapping().realm().orElseThrow()));
     ProxyServer server;
     try {
       server =

@@ -70,7 +70,7 @@ public final class KerberosAcceptor {
   public static KerberosAcceptor fromKeytab(Path keytab, String principal) {
     Objects.requireNonNull(keytab, "keytab");
     Objects.requireNonNull(principal, "principal");
-    List<String> principals = readPrincipals(keytab);
+    List<String> principals = principalsIn(keytab);
     if (principals.isEmpty()) {
       throw new IllegalArgumentException(keytab + " holds no keys");
     }
@@ -136,7 +136,7 @@ public final class KerberosAcceptor {
    * The principals of an MIT keytab file (format 0x0502, as {@code ktutil} and Active Directory's
    * {@code ktpass} write it), each once, in file order.
    */
-  static List<String> readPrincipals(Path keytab) {
+  public static List<String> principalsIn(Path keytab) {
     byte[] content;
     try {
       content = Files.readAllBytes(keytab);

@@ -27,6 +27,9 @@ public enum ConfigKey {
   TLS_CERTIFICATE("tls.certificate"),
   TLS_PRIVATE_KEY("tls.privateKey"),
   TLS_SELF_SIGNED("tls.selfSigned"),
+  KERBEROS_KEYTAB("kerberos.keytab"),
+  KERBEROS_PRINCIPAL("kerberos.principal"),
+  KERBEROS_REALM("kerberos.realm"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

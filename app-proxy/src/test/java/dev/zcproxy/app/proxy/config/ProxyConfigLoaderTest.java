@@ -121,7 +121,14 @@ class ProxyConfigLoaderTest {
   @EnumSource(
       value = ConfigKey.class,
       mode = EnumSource.Mode.EXCLUDE,
-      names = {"TLS_CERTIFICATE", "TLS_PRIVATE_KEY", "TLS_SELF_SIGNED"}) // TlsConfigTest
+      names = {
+        "TLS_CERTIFICATE",
+        "TLS_PRIVATE_KEY",
+        "TLS_SELF_SIGNED", // TlsConfigTest
+        "KERBEROS_KEYTAB",
+        "KERBEROS_PRINCIPAL",
+        "KERBEROS_REALM" // KerberosConfigTest
+      })
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
         Map.ofEntries(
@@ -156,7 +163,13 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
+          case TLS_CERTIFICATE,
+              TLS_PRIVATE_KEY,
+              TLS_SELF_SIGNED,
+              KERBEROS_KEYTAB,
+              KERBEROS_PRINCIPAL,
+              KERBEROS_REALM ->
+              throw new AssertionError(key);
         };
     Object actual =
         switch (key) {
@@ -173,7 +186,13 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
-          case TLS_CERTIFICATE, TLS_PRIVATE_KEY, TLS_SELF_SIGNED -> throw new AssertionError(key);
+          case TLS_CERTIFICATE,
+              TLS_PRIVATE_KEY,
+              TLS_SELF_SIGNED,
+              KERBEROS_KEYTAB,
+              KERBEROS_PRINCIPAL,
+              KERBEROS_REALM ->
+              throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
   }
@@ -188,7 +207,8 @@ class ProxyConfigLoaderTest {
     "shutdown.drainTimeout, ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT",
     "tls.certificate, ZCPROXY_TLS_CERTIFICATE",
     "tls.privateKey, ZCPROXY_TLS_PRIVATE_KEY",
-    "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED"
+    "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED",
+    "kerberos.keytab, ZCPROXY_KERBEROS_KEYTAB"
   })
   void environmentNamesFollowTheKeyPath(String path, String envName) {
     assertThat(ConfigKey.byPath(path).orElseThrow().envName()).isEqualTo(envName);
