@@ -45,18 +45,34 @@ public final class KerberosAcceptor {
   private final List<String> servicePrincipals;
   private final GSSManager manager;
   private final GSSCredential credential;
+  private final GssapiProtection socksProtection;
 
   private KerberosAcceptor(
       Path keytab,
       String principal,
       List<String> servicePrincipals,
       GSSManager manager,
-      GSSCredential credential) {
+      GSSCredential credential,
+      GssapiProtection socksProtection) {
     this.keytab = keytab;
     this.principal = principal;
     this.servicePrincipals = servicePrincipals;
     this.manager = manager;
     this.credential = credential;
+    this.socksProtection = Objects.requireNonNull(socksProtection, "socksProtection");
+  }
+
+  /**
+   * The same acceptor, granting SOCKS5 clients per-message protection up to {@code ceiling} (RFC
+   * 1961 §4-5). The default, {@link GssapiProtection#NONE}, is what curl can use.
+   */
+  public KerberosAcceptor withSocksProtection(GssapiProtection ceiling) {
+    return new KerberosAcceptor(keytab, principal, servicePrincipals, manager, credential, ceiling);
+  }
+
+  /** The highest per-message protection granted to SOCKS5 clients. */
+  public GssapiProtection socksProtection() {
+    return socksProtection;
   }
 
   /**
@@ -100,7 +116,12 @@ public final class KerberosAcceptor {
                       new Oid[] {KERBEROS_V5, SPNEGO},
                       GSSCredential.ACCEPT_ONLY));
       return new KerberosAcceptor(
-          keytab, principal, any ? principals : List.of(principal), manager, credential);
+          keytab,
+          principal,
+          any ? principals : List.of(principal),
+          manager,
+          credential,
+          GssapiProtection.NONE);
     } catch (GSSException | java.util.concurrent.CompletionException failed) {
       Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
       throw new IllegalArgumentException(

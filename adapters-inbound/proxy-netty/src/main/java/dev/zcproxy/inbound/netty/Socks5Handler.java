@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -27,9 +28,11 @@ import org.slf4j.LoggerFactory;
  *       anonymous clients; otherwise 0xFF and close.
  *   <li>RFC 1929: success is 0x01 0x00; failure (including throttling) is 0x01 0x01, then close.
  *   <li>RFC 1961: context tokens are accepted by JGSS off the event loop, the principal is mapped
- *       to a policy user, and the protection level granted is always 0x00, no per-message
- *       protection (what curl and Dante's clients use; the SOCKS request and the tunnel then flow
- *       as plain bytes). Any failure, or the client's own abort, ends in 0x01 0xFF and close.
+ *       to a policy user, and the protection level granted is the client's wish up to the
+ *       configured ceiling, by default 0x00, no per-message protection (what curl uses; the SOCKS
+ *       request and the tunnel then flow as plain bytes). Above that, {@link
+ *       Socks5GssapiEncapsulation} wraps everything that follows. Any failure, or the client's own
+ *       abort, ends in 0x01 0xFF and close.
  *   <li>The request: CONNECT is served by {@link ConnectCommand}; BIND and UDP ASSOCIATE are handed
  *       to {@link BindCommand} and {@link UdpAssociation} after the handshake handlers are gone.
  * </ul>
@@ -275,33 +278,56 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   }
 
   /**
-   * RFC 1961 §4: the client's wrapped wish for a protection level. The proxy grants no per-message
-   * protection whatever the wish; a client that insists on more aborts here.
+   * RFC 1961 §4: the client's wrapped wish for a protection level. The proxy grants it up to the
+   * configured ceiling (by default no per-message protection, what curl can use); a client that
+   * insists on more aborts here. Above "none", every later message either way is encapsulated
+   * ({@link Socks5GssapiEncapsulation}), from the SOCKS request on.
    */
   private void onProtection(ChannelHandlerContext ctx, Socks5GssapiMessage message) {
+    GssapiProtection granted;
     byte[] grant;
     try {
       byte[] wish = kerberos.unwrap(message.token());
-      if (wish.length != 1) {
-        refuseGss(ctx, "malformed", "protection level of " + wish.length + " bytes");
+      if (wish.length != 1 || (wish[0] & 0xFF) > 3) {
+        refuseGss(ctx, "malformed", "protection level message of " + wish.length + " bytes");
         return;
       }
-      log.debug("{}: client asks for protection level {}, granting 0", ctx.channel(), wish[0]);
-      grant = kerberos.wrap(new byte[] {Socks5GssapiMessage.LEVEL_NONE}, false);
+      granted = context.settings().kerberos().orElseThrow().socksProtection().grant(wish[0]);
+      log.debug(
+          "{}: client asks for protection level {}, granting {}", ctx.channel(), wish[0], granted);
+      grant = kerberos.wrap(new byte[] {(byte) granted.level()}, false);
     } catch (GSSException refused) {
       refuseGss(ctx, "bad_token", refused.toString());
       return;
     }
-    kerberos.close();
-    kerberos = null;
     ctx.writeAndFlush(
         new Socks5GssapiMessage(Socks5GssapiMessage.PROTECTION, grant).encode(ctx.alloc()));
+    if (granted == GssapiProtection.NONE) {
+      kerberos.close();
+      kerberos = null;
+      nextPhase(
+          ctx,
+          State.AWAIT_REQUEST,
+          PipelineNames.SOCKS5_GSSAPI_DECODER,
+          PipelineNames.SOCKS5_REQUEST_DECODER,
+          new Socks5RequestDecoder());
+      return;
+    }
+    // The encapsulation takes over the context; bytes the client already sent reach it first.
+    KerberosExchange protectedExchange = kerberos;
+    kerberos = null;
+    ChannelPipeline pipeline = ctx.pipeline();
+    pipeline.addAfter(
+        PipelineNames.SOCKS5_GSSAPI_DECODER,
+        PipelineNames.SOCKS5_REQUEST_DECODER,
+        new Socks5RequestDecoder());
     nextPhase(
         ctx,
         State.AWAIT_REQUEST,
         PipelineNames.SOCKS5_GSSAPI_DECODER,
-        PipelineNames.SOCKS5_REQUEST_DECODER,
-        new Socks5RequestDecoder());
+        PipelineNames.SOCKS5_GSSAPI_ENCAPSULATION,
+        new Socks5GssapiEncapsulation(
+            protectedExchange, granted == GssapiProtection.CONFIDENTIALITY));
   }
 
   private void onClientAbort(ChannelHandlerContext ctx) {
@@ -390,7 +416,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
       State next,
       String oldDecoder,
       String newDecoderName,
-      ChannelInboundHandlerAdapter newDecoder) {
+      io.netty.channel.ChannelHandler newDecoder) {
     state = next;
     ctx.pipeline().replace(oldDecoder, newDecoderName, newDecoder);
     if (state == next) {

@@ -86,6 +86,13 @@ class KerberosProxyServerTest {
 
   /** Greeting, context establishment and protection negotiation; returns the granted level. */
   private static int gssLogin(SocksClient client, Subject user) throws IOException, GSSException {
+    return gssLogin(client, user, 2).level();
+  }
+
+  private record Login(int level, Initiator initiator) {}
+
+  private static Login gssLogin(SocksClient client, Subject user, int wish)
+      throws IOException, GSSException {
     client.out.write(new byte[] {5, 1, 1});
     assertThat(client.readBytes(2)).containsExactly(5, 1);
     Initiator initiator = KerberosTestKit.initiator(user, "rcmd", KerberosAcceptor.KERBEROS_V5);
@@ -98,10 +105,147 @@ class KerberosProxyServerTest {
       }
     }
     assertThat(initiator.context().getMutualAuthState()).isTrue();
-    send(client, Socks5GssapiMessage.PROTECTION, initiator.wrap(new byte[] {2}));
+    send(client, Socks5GssapiMessage.PROTECTION, initiator.wrap(new byte[] {(byte) wish}));
     byte[] granted = initiator.unwrap(receive(client, Socks5GssapiMessage.PROTECTION));
     assertThat(granted).hasSize(1);
-    return granted[0];
+    return new Login(granted[0], initiator);
+  }
+
+  /** RFC 1961 §5: one encapsulated message each way. */
+  private static void sendWrapped(
+      SocksClient client, Initiator initiator, byte[] plain, boolean conf)
+      throws IOException, GSSException {
+    byte[] token =
+        initiator.context().wrap(plain, 0, plain.length, new org.ietf.jgss.MessageProp(0, conf));
+    send(client, Socks5GssapiMessage.ENCAPSULATION, token);
+  }
+
+  private static byte[] receiveWrapped(SocksClient client, Initiator initiator, int length)
+      throws IOException, GSSException {
+    java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+    while (plain.size() < length) {
+      byte[] token = receive(client, Socks5GssapiMessage.ENCAPSULATION);
+      plain.writeBytes(
+          initiator
+              .context()
+              .unwrap(token, 0, token.length, new org.ietf.jgss.MessageProp(0, false)));
+    }
+    return plain.toByteArray();
+  }
+
+  @Test
+  void socks5_gssapi_grants_up_to_the_ceiling_and_encapsulates_request_reply_and_tunnel()
+      throws Exception {
+    try (ProxyServer protectedProxy =
+        new ProxyServer(
+            ProxyTestKit.settings()
+                .withKerberos(
+                    kerberos.acceptor().withSocksProtection(GssapiProtection.CONFIDENTIALITY)),
+            authentication,
+            ProxyTestKit.policy(request -> true),
+            registry,
+            Optional.empty(),
+            true)) {
+      InetSocketAddress address = protectedProxy.start();
+      for (int wish : new int[] {2, 1, 3}) {
+        try (SocksClient client = new SocksClient(address)) {
+          Login login = gssLogin(client, alice, wish);
+          boolean conf = wish != 1;
+          assertThat(login.level()).isEqualTo(conf ? 2 : 1);
+          byte[] port = {(byte) (echo.port() >> 8), (byte) echo.port()};
+          sendWrapped(
+              client,
+              login.initiator(),
+              new byte[] {5, 1, 0, 1, 127, 0, 0, 1, port[0], port[1]},
+              conf);
+          byte[] reply = receiveWrapped(client, login.initiator(), 10);
+          assertThat(reply[0]).isEqualTo((byte) 5);
+          assertThat(reply[1]).as("CONNECT succeeded").isZero();
+
+          byte[] secret =
+              "a secret that must not show on the wire".getBytes(StandardCharsets.UTF_8);
+          sendWrapped(client, login.initiator(), secret, conf);
+          byte[] head = client.readBytes(4);
+          assertThat(head[0]).isEqualTo((byte) 1);
+          assertThat(head[1]).isEqualTo((byte) Socks5GssapiMessage.ENCAPSULATION);
+          byte[] token = client.readBytes(((head[2] & 0xFF) << 8) | (head[3] & 0xFF));
+          if (conf) {
+            assertThat(new String(token, StandardCharsets.ISO_8859_1)).doesNotContain("secret");
+          }
+          assertThat(
+                  login
+                      .initiator()
+                      .context()
+                      .unwrap(token, 0, token.length, new org.ietf.jgss.MessageProp(0, false)))
+              .isEqualTo(secret);
+
+          // a large write is cut into several messages, each under 64 KiB
+          byte[] large = new byte[100_000];
+          new Random(3).nextBytes(large);
+          sendWrapped(client, login.initiator(), java.util.Arrays.copyOf(large, 50_000), conf);
+          sendWrapped(
+              client,
+              login.initiator(),
+              java.util.Arrays.copyOfRange(large, 50_000, 100_000),
+              conf);
+          assertThat(receiveWrapped(client, login.initiator(), large.length)).isEqualTo(large);
+        }
+      }
+      await().atMost(AWAIT).until(() -> protectedProxy.activeTunnels() == 0);
+    }
+  }
+
+  @Test
+  void an_encapsulated_tunnel_is_never_offered_to_the_splice_relay() {
+    var plain = new io.netty.channel.embedded.EmbeddedChannel();
+    var encapsulated =
+        new io.netty.channel.embedded.EmbeddedChannel(
+            new Socks5GssapiEncapsulation(kerberos.acceptor().newExchange(), true));
+    var upstream = new io.netty.channel.embedded.EmbeddedChannel();
+    assertThat(RelaySelector.mayOffer(plain, upstream)).isTrue();
+    assertThat(RelaySelector.mayOffer(encapsulated, upstream)).isFalse();
+    plain.finishAndReleaseAll();
+    encapsulated.finishAndReleaseAll();
+    upstream.finishAndReleaseAll();
+  }
+
+  @Test
+  void the_level_granted_is_the_wish_up_to_the_ceiling() {
+    assertThat(GssapiProtection.NONE.grant(2)).isEqualTo(GssapiProtection.NONE);
+    assertThat(GssapiProtection.INTEGRITY.grant(0)).isEqualTo(GssapiProtection.NONE);
+    assertThat(GssapiProtection.INTEGRITY.grant(3)).isEqualTo(GssapiProtection.INTEGRITY);
+    assertThat(GssapiProtection.CONFIDENTIALITY.grant(1)).isEqualTo(GssapiProtection.INTEGRITY);
+    assertThat(GssapiProtection.CONFIDENTIALITY.grant(3))
+        .isEqualTo(GssapiProtection.CONFIDENTIALITY);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> GssapiProtection.NONE.grant(4))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void a_tampered_encapsulated_message_closes_the_connection() throws Exception {
+    try (ProxyServer protectedProxy =
+            new ProxyServer(
+                ProxyTestKit.settings()
+                    .withKerberos(
+                        kerberos.acceptor().withSocksProtection(GssapiProtection.INTEGRITY)),
+                authentication,
+                ProxyTestKit.policy(request -> true),
+                registry,
+                Optional.empty(),
+                true);
+        SocksClient client = new SocksClient(protectedProxy.start())) {
+      Login login = gssLogin(client, alice, 1);
+      assertThat(login.level()).isEqualTo(1);
+      byte[] request = {5, 1, 0, 1, 127, 0, 0, 1, (byte) (echo.port() >> 8), (byte) echo.port()};
+      byte[] token =
+          login
+              .initiator()
+              .context()
+              .wrap(request, 0, request.length, new org.ietf.jgss.MessageProp(0, false));
+      token[token.length - 20] ^= 1; // inside the protected payload or its checksum
+      send(client, Socks5GssapiMessage.ENCAPSULATION, token);
+      assertThat(client.closedByProxy()).isTrue();
+    }
   }
 
   @Test
