@@ -95,10 +95,12 @@ final class ProxyApplication implements AutoCloseable {
             kerberos ->
                 LOG.info(
                     "Kerberos on: SOCKS5 GSS-API and HTTP Negotiate for {} (keytab {}); principals"
-                        + " of realm {} are the policy users of the same name",
+                        + " of realm {} are the policy users of the same name; SOCKS5"
+                        + " per-message protection up to {}",
                     String.join(", ", kerberos.acceptor().servicePrincipals()),
                     kerberos.acceptor().keytab(),
-                    kerberos.mapping().realm().orElseThrow()));
+                    kerberos.mapping().realm().orElseThrow(),
+                    kerberos.acceptor().socksProtection().name().toLowerCase(Locale.ROOT)));
     ProxyServer server;
     try {
       server =

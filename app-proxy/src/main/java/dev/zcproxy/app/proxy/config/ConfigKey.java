@@ -30,6 +30,7 @@ public enum ConfigKey {
   KERBEROS_KEYTAB("kerberos.keytab"),
   KERBEROS_PRINCIPAL("kerberos.principal"),
   KERBEROS_REALM("kerberos.realm"),
+  KERBEROS_SOCKS5_PROTECTION("kerberos.socks5Protection"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

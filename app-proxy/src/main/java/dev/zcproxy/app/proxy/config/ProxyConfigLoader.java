@@ -6,6 +6,7 @@ import dev.zcproxy.app.proxy.config.ProxyConfig.Limits;
 import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
 import dev.zcproxy.app.proxy.config.ProxyConfig.Shutdown;
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
+import dev.zcproxy.inbound.netty.GssapiProtection;
 import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
@@ -85,6 +86,10 @@ import java.util.function.Function;
  *   <tr><td>{@code kerberos.realm}</td><td>the realm whose principals are policy users:
  *       {@code alice@REALM} is user {@code alice}</td><td>required with the keytab</td>
  *       <td>{@code ZCPROXY_KERBEROS_REALM}</td></tr>
+ *   <tr><td>{@code kerberos.socks5Protection}</td><td>{@code none}, {@code integrity} or {@code
+ *       confidentiality}: the most SOCKS5 GSS-API per-message protection granted; a client gets
+ *       what it asks for up to this</td><td>{@code none}</td>
+ *       <td>{@code ZCPROXY_KERBEROS_SOCKS5_PROTECTION}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -297,8 +302,14 @@ public final class ProxyConfigLoader {
               ConfigKey.KERBEROS_REALM,
               null,
               setting -> KerberosPrincipalMapping.forRealm(text(setting, "a Kerberos realm")));
+      GssapiProtection protection =
+          value(ConfigKey.KERBEROS_SOCKS5_PROTECTION, GssapiProtection.NONE, Reader::protection);
       boolean keytabSet = settings.containsKey(ConfigKey.KERBEROS_KEYTAB);
-      for (ConfigKey dependent : List.of(ConfigKey.KERBEROS_PRINCIPAL, ConfigKey.KERBEROS_REALM)) {
+      for (ConfigKey dependent :
+          List.of(
+              ConfigKey.KERBEROS_PRINCIPAL,
+              ConfigKey.KERBEROS_REALM,
+              ConfigKey.KERBEROS_SOCKS5_PROTECTION)) {
         if (!keytabSet && settings.containsKey(dependent)) {
           missing(ConfigKey.KERBEROS_KEYTAB, dependent);
         }
@@ -337,7 +348,9 @@ public final class ProxyConfigLoader {
               ConfigKey.KERBEROS_KEYTAB,
               null,
               setting -> KerberosAcceptor.fromKeytab(keytab, principal));
-      return acceptor == null ? null : new Kerberos(acceptor, mapping);
+      return acceptor == null
+          ? null
+          : new Kerberos(acceptor.withSocksProtection(protection), mapping);
     }
 
     private void missing(ConfigKey missing, ConfigKey present) {
@@ -349,6 +362,19 @@ public final class ProxyConfigLoader {
               + " needs it (or set "
               + missing.envName()
               + ")");
+    }
+
+    private static GssapiProtection protection(Setting setting) {
+      if (setting.value() instanceof String text) {
+        for (GssapiProtection level : GssapiProtection.values()) {
+          if (level.name().equalsIgnoreCase(text.trim())) {
+            return level;
+          }
+        }
+      }
+      throw new IllegalArgumentException(
+          "expected none, integrity or confidentiality, got "
+              + YamlDocuments.describe(setting.value()));
     }
 
     /** {@code *}, or a principal with its realm: {@code HTTP/proxy.example.com@EXAMPLE.COM}. */

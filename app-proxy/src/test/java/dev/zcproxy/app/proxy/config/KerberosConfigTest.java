@@ -3,6 +3,7 @@ package dev.zcproxy.app.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.zcproxy.inbound.netty.GssapiProtection;
 import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -40,6 +41,7 @@ class KerberosConfigTest {
     assertThat(kerberos.acceptor().principal()).isEqualTo(KerberosAcceptor.ANY_PRINCIPAL);
     assertThat(kerberos.acceptor().servicePrincipals()).containsExactly(SOCKS, HTTP);
     assertThat(kerberos.mapping().realm()).contains("ZCPROXY.TEST");
+    assertThat(kerberos.acceptor().socksProtection()).isEqualTo(GssapiProtection.NONE);
     assertThat(config.kerberosMapping()).isEqualTo(kerberos.mapping());
     assertThat(config.serverSettings().kerberos()).contains(kerberos.acceptor());
   }
@@ -61,6 +63,27 @@ class KerberosConfigTest {
 
     assertThat(config.kerberos().orElseThrow().acceptor().servicePrincipals())
         .containsExactly(HTTP);
+  }
+
+  @Test
+  void socks5ProtectionSetsTheCeiling() throws Exception {
+    writeKeytab("proxy.keytab", SOCKS);
+    ProxyConfig config =
+        load(
+            "policy: { file: p.yaml }\nkerberos: { keytab: proxy.keytab, realm: ZCPROXY.TEST,"
+                + " socks5Protection: Confidentiality }",
+            Map.of());
+    assertThat(config.kerberos().orElseThrow().acceptor().socksProtection())
+        .isEqualTo(GssapiProtection.CONFIDENTIALITY);
+    assertThat(config.serverSettings().kerberos().orElseThrow().socksProtection())
+        .isEqualTo(GssapiProtection.CONFIDENTIALITY);
+
+    assertThat(
+            problems(
+                "kerberos: { keytab: proxy.keytab, realm: ZCPROXY.TEST, socks5Protection: full }"))
+        .containsExactly(
+            "config key 'kerberos.socks5Protection': expected none, integrity or confidentiality,"
+                + " got \"full\"");
   }
 
   @Test

@@ -127,7 +127,8 @@ class ProxyConfigLoaderTest {
         "TLS_SELF_SIGNED", // TlsConfigTest
         "KERBEROS_KEYTAB",
         "KERBEROS_PRINCIPAL",
-        "KERBEROS_REALM" // KerberosConfigTest
+        "KERBEROS_REALM",
+        "KERBEROS_SOCKS5_PROTECTION" // KerberosConfigTest
       })
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
@@ -168,7 +169,8 @@ class ProxyConfigLoaderTest {
               TLS_SELF_SIGNED,
               KERBEROS_KEYTAB,
               KERBEROS_PRINCIPAL,
-              KERBEROS_REALM ->
+              KERBEROS_REALM,
+              KERBEROS_SOCKS5_PROTECTION ->
               throw new AssertionError(key);
         };
     Object actual =
@@ -191,7 +193,8 @@ class ProxyConfigLoaderTest {
               TLS_SELF_SIGNED,
               KERBEROS_KEYTAB,
               KERBEROS_PRINCIPAL,
-              KERBEROS_REALM ->
+              KERBEROS_REALM,
+              KERBEROS_SOCKS5_PROTECTION ->
               throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
