@@ -45,6 +45,7 @@ class KerberosCurlIT {
   static Kdc kdc;
   static OriginServer origin;
   static ProxyProcess proxy;
+  static ProxyProcess protectedProxy;
 
   @BeforeAll
   static void start() {
@@ -74,11 +75,33 @@ class KerberosCurlIT {
                     .formatted(origin.port()))
             .extraConfigLine("kerberos: { keytab: " + keytab + ", realm: " + Kdc.REALM + " }")
             .start();
+    protectedProxy =
+        ProxyProcess.builder(workDir.resolve("protected"))
+            .name("KerberosCurlIT-protected")
+            .policy(
+                """
+                anonymous: false
+                users:
+                  - { name: alice, password: "{plain}not-used-by-kerberos" }
+                rules:
+                  - action: allow
+                    users: [alice]
+                    destinations: ["127.0.0.1/32"]
+                    ports: ["%d"]
+                """
+                    .formatted(origin.port()))
+            .extraConfigLine(
+                "kerberos: { keytab: "
+                    + keytab
+                    + ", realm: "
+                    + Kdc.REALM
+                    + ", socks5Protection: confidentiality }")
+            .start();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    Closeables.closeAll(proxy, origin, kdc);
+    Closeables.closeAll(proxy, protectedProxy, origin, kdc);
   }
 
   private static Curl negotiate(String client) {
@@ -114,6 +137,38 @@ class KerberosCurlIT {
     }
     assertThat(proxy.log()).contains("Kerberos on: SOCKS5 GSS-API and HTTP Negotiate");
     proxy.assertCleanLog();
+  }
+
+  @Test
+  void socks5GssapiWithConfidentialityEncryptsTheRequestAndTheTunnelAndIsCopied()
+      throws IOException {
+    double copiedBefore = relayedBytes(protectedProxy, "copy");
+    GssapiInitiator initiator =
+        GssapiInitiator.fromCredentialCache(kdc.credentialCache("alice"), "rcmd");
+    try (Socks5Client client = Socks5Client.connect(protectedProxy.port())) {
+      assertThat(client.authenticateGssapi(initiator, 0x02)).as("confidentiality").isEqualTo(2);
+      int port = URI.create(origin.url("/hello")).getPort();
+      client.sendEncapsulated(
+          initiator, new byte[] {5, 1, 0, 1, 127, 0, 0, 1, (byte) (port >> 8), (byte) port}, true);
+      byte[] reply = client.readEncapsulated(initiator, 10);
+      assertThat(reply[1]).as("SOCKS5 reply code").isZero();
+      client.sendEncapsulated(
+          initiator,
+          "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII),
+          true);
+      assertThat(new String(client.readEncapsulatedUntilClosed(initiator), StandardCharsets.UTF_8))
+          .startsWith("HTTP/1.1 200")
+          .endsWith(OriginServer.HELLO_BODY);
+    }
+    // tokens cannot be spliced: whatever the relay mode, this tunnel was copied
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> assertThat(relayedBytes(protectedProxy, "copy")).isGreaterThan(copiedBefore));
+    assertThat(protectedProxy.log())
+        .contains("SOCKS5 per-message protection up to confidentiality");
+    protectedProxy.assertCleanLog();
   }
 
   @Test
@@ -163,6 +218,36 @@ class KerberosCurlIT {
         .contains("< proxy-authenticate: negotiate")
         .contains("< proxy-authenticate: basic");
     proxy.assertCleanLog();
+  }
+
+  @Test
+  void aMissingKeytabStopsTheProxyAtStartupNamingTheKey() {
+    Path missing = workDir.resolve("no-such.keytab");
+    ProxyProcess.Exited exited =
+        ProxyProcess.builder(workDir.resolve("bad-keytab"))
+            .name("KerberosCurlIT-missing-keytab")
+            .extraConfigLine("kerberos: { keytab: " + missing + ", realm: " + Kdc.REALM + " }")
+            .startExpectingExit();
+
+    assertThat(exited.status()).isEqualTo(2);
+    assertThat(exited.stderr())
+        .contains("config key 'kerberos.keytab': no such file: " + missing)
+        .doesNotContain("\tat ");
+  }
+
+  private static double relayedBytes(ProxyProcess process, String relay) {
+    String prefix =
+        "zcproxy_bytes_relayed_total{direction=\"downstream\",protocol=\"socks5\",relay=\""
+            + relay
+            + "\"} ";
+    return process
+        .admin("/metrics")
+        .body()
+        .lines()
+        .filter(line -> line.startsWith(prefix))
+        .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length())))
+        .findFirst()
+        .orElse(0);
   }
 
   private static double authFailures(String protocol, String reason) {

@@ -78,7 +78,11 @@ public final class GssapiInitiator {
   }
 
   public byte[] wrap(byte[] message) throws GSSException {
-    return context.wrap(message, 0, message.length, new MessageProp(0, false));
+    return wrap(message, false);
+  }
+
+  public byte[] wrap(byte[] message, boolean confidential) throws GSSException {
+    return context.wrap(message, 0, message.length, new MessageProp(0, confidential));
   }
 
   public byte[] unwrap(byte[] token) throws GSSException {

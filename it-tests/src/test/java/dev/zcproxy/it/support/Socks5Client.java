@@ -71,6 +71,11 @@ public final class Socks5Client implements AutoCloseable {
    * @throws IOException also when the proxy answers with the abort {@code 0x01 0xFF}
    */
   public int authenticateGssapi(GssapiInitiator initiator) throws IOException {
+    return authenticateGssapi(initiator, 0x02);
+  }
+
+  /** The same, asking for protection level {@code wish}. */
+  public int authenticateGssapi(GssapiInitiator initiator, int wish) throws IOException {
     send(0x05, 0x01, 0x01);
     expect("method selection", 0x05, 0x01);
     byte[] token = initiator.step(new byte[0]);
@@ -82,7 +87,7 @@ public final class Socks5Client implements AutoCloseable {
       }
     }
     try {
-      sendGssapi(0x02, initiator.wrap(new byte[] {0x02}));
+      sendGssapi(0x02, initiator.wrap(new byte[] {(byte) wish}));
       byte[] level = initiator.unwrap(readGssapi(0x02));
       if (level.length != 1) {
         throw new IOException("a protection level of " + level.length + " bytes");
@@ -90,6 +95,49 @@ public final class Socks5Client implements AutoCloseable {
       return level[0];
     } catch (org.ietf.jgss.GSSException e) {
       throw new IOException("GSS-API protection negotiation failed", e);
+    }
+  }
+
+  /** RFC 1961 §5: {@code plain} wrapped (encrypted when {@code confidential}) in one message. */
+  public void sendEncapsulated(GssapiInitiator initiator, byte[] plain, boolean confidential)
+      throws IOException {
+    try {
+      sendGssapi(0x03, initiator.wrap(plain, confidential));
+    } catch (org.ietf.jgss.GSSException e) {
+      throw new IOException("cannot wrap", e);
+    }
+  }
+
+  /** Unwraps encapsulated messages until {@code length} plain bytes have arrived. */
+  public byte[] readEncapsulated(GssapiInitiator initiator, int length) throws IOException {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    while (plain.size() < length) {
+      try {
+        plain.writeBytes(initiator.unwrap(readGssapi(0x03)));
+      } catch (org.ietf.jgss.GSSException e) {
+        throw new IOException("cannot unwrap", e);
+      }
+    }
+    return plain.toByteArray();
+  }
+
+  /** Unwraps encapsulated messages until the proxy closes. */
+  public byte[] readEncapsulatedUntilClosed(GssapiInitiator initiator) throws IOException {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    while (true) {
+      int version = in.read();
+      if (version < 0) {
+        return plain.toByteArray();
+      }
+      int type = in.readUnsignedByte();
+      if (version != 0x01 || type != 0x03) {
+        throw new IOException("GSS-API message " + version + " " + type + ", expected 1 3");
+      }
+      try {
+        plain.writeBytes(initiator.unwrap(readExactly(in.readUnsignedShort())));
+      } catch (org.ietf.jgss.GSSException e) {
+        throw new IOException("cannot unwrap", e);
+      }
     }
   }
 
