@@ -196,6 +196,37 @@ class KerberosProxyServerTest {
   }
 
   @Test
+  void an_acceptor_for_one_principal_refuses_tickets_for_the_others() throws Exception {
+    KerberosAcceptor httpOnly =
+        KerberosAcceptor.fromKeytab(kerberos.serviceKeytab(), KerberosTestKit.HTTP_SERVICE);
+    assertThat(httpOnly.servicePrincipals()).containsExactly(KerberosTestKit.HTTP_SERVICE);
+    try (ProxyServer restricted =
+        new ProxyServer(
+            ProxyTestKit.settings().withKerberos(httpOnly),
+            authentication,
+            ProxyTestKit.policy(request -> true),
+            registry,
+            Optional.empty(),
+            true)) {
+      InetSocketAddress address = restricted.start();
+      try (SocksClient client = new SocksClient(address)) {
+        client.out.write(new byte[] {5, 1, 1});
+        assertThat(client.readBytes(2)).containsExactly(5, 1);
+        Initiator rcmd = KerberosTestKit.initiator(alice, "rcmd", KerberosAcceptor.KERBEROS_V5);
+        send(client, Socks5GssapiMessage.AUTHENTICATION, rcmd.step(new byte[0]));
+        assertThat(client.readBytes(2)).containsExactly(1, 0xFF);
+      }
+      Initiator http = KerberosTestKit.initiator(alice, "HTTP", KerberosAcceptor.SPNEGO);
+      String token = Base64.getEncoder().encodeToString(http.step(new byte[0]));
+      try (SocksClient client = new SocksClient(address)) {
+        client.out.write(connectRequest("Negotiate " + token).getBytes(StandardCharsets.US_ASCII));
+        assertThat(readHead(client.in)).startsWith("HTTP/1.1 200");
+      }
+    }
+    assertFailureCounted("bad_token");
+  }
+
+  @Test
   void an_encapsulated_tunnel_is_never_offered_to_the_splice_relay() {
     var plain = new io.netty.channel.embedded.EmbeddedChannel();
     var encapsulated =
