@@ -95,13 +95,26 @@ final class ProxyApplication implements AutoCloseable {
         new AuthenticateClientService(
             active,
             new PasswordVerifier(new Pbkdf2PasswordHasher()),
-            new AuthFailureThrottle(clock));
+            new AuthFailureThrottle(clock),
+            config.kerberosMapping());
     var authorize = new AuthorizeConnectionService(active);
     config
         .tls()
         .map(ProxyConfig.Tls::identity)
         .filter(TlsIdentity::selfSigned)
         .ifPresent(ProxyApplication::warnSelfSigned);
+    config
+        .kerberos()
+        .ifPresent(
+            kerberos ->
+                LOG.info(
+                    "Kerberos on: SOCKS5 GSS-API and HTTP Negotiate for {} (keytab {}); principals"
+                        + " of realm {} are the policy users of the same name; SOCKS5"
+                        + " per-message protection up to {}",
+                    String.join(", ", kerberos.acceptor().servicePrincipals()),
+                    kerberos.acceptor().keytab(),
+                    kerberos.mapping().realm().orElseThrow(),
+                    kerberos.acceptor().socksProtection().name().toLowerCase(Locale.ROOT)));
     ProxyServer server;
     try {
       server =

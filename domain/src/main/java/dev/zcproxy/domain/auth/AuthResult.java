@@ -16,6 +16,8 @@ public sealed interface AuthResult {
     UNKNOWN_USER,
     BAD_PASSWORD,
     USER_DISABLED,
-    ANONYMOUS_NOT_ALLOWED
+    ANONYMOUS_NOT_ALLOWED,
+    /** A Kerberos principal of a realm the proxy does not accept, or Kerberos is not set up. */
+    FOREIGN_REALM
   }
 }

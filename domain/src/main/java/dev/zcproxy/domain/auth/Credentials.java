@@ -21,5 +21,16 @@ public sealed interface Credentials {
     }
   }
 
+  /**
+   * A Kerberos principal whose ticket the front end has already verified (SOCKS5 GSS-API, HTTP
+   * Negotiate), such as {@code alice@ZCPROXY.TEST}. There is no secret left to check: the domain
+   * only decides which policy user, if any, it stands for (see {@link KerberosPrincipalMapping}).
+   */
+  record KerberosPrincipal(String name) implements Credentials {
+    public KerberosPrincipal {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
   Credentials NONE = new None();
 }

@@ -4,6 +4,7 @@ import dev.zcproxy.domain.auth.AuthFailureThrottle;
 import dev.zcproxy.domain.auth.AuthResult;
 import dev.zcproxy.domain.auth.AuthenticateCommand;
 import dev.zcproxy.domain.auth.Credentials;
+import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
 import dev.zcproxy.domain.auth.PasswordVerifier;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.User;
@@ -24,6 +25,9 @@ import java.util.Optional;
  *       checked. Unknown and disabled users cost as much as a first password check, so timing does
  *       not tell which users exist. Every failure counts against the name and the source; a success
  *       clears the name's count.
+ *   <li>A Kerberos principal the front end verified: mapped to a policy user by the {@link
+ *       KerberosPrincipalMapping} ({@code alice@REALM} is user {@code alice}), who must exist and
+ *       be enabled. There is no secret to guess, so nothing is throttled or hashed.
  * </ul>
  */
 public final class AuthenticateClientService implements AuthenticateClientUseCase {
@@ -36,12 +40,23 @@ public final class AuthenticateClientService implements AuthenticateClientUseCas
   private final ActivePolicy policy;
   private final PasswordVerifier verifier;
   private final AuthFailureThrottle throttle;
+  private final KerberosPrincipalMapping kerberos;
 
+  /** A service that refuses every Kerberos principal. */
   public AuthenticateClientService(
       ActivePolicy policy, PasswordVerifier verifier, AuthFailureThrottle throttle) {
+    this(policy, verifier, throttle, KerberosPrincipalMapping.NONE);
+  }
+
+  public AuthenticateClientService(
+      ActivePolicy policy,
+      PasswordVerifier verifier,
+      AuthFailureThrottle throttle,
+      KerberosPrincipalMapping kerberos) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.verifier = Objects.requireNonNull(verifier, "verifier");
     this.throttle = Objects.requireNonNull(throttle, "throttle");
+    this.kerberos = Objects.requireNonNull(kerberos, "kerberos");
   }
 
   @Override
@@ -52,6 +67,26 @@ public final class AuthenticateClientService implements AuthenticateClientUseCas
           snapshot.anonymousAllowed() ? ANONYMOUS_ADMITTED : ANONYMOUS_REFUSED;
       case Credentials.UsernamePassword(String name, String password) ->
           authenticate(snapshot, name, password, command.source());
+      case Credentials.KerberosPrincipal(String name) -> authenticateKerberos(snapshot, name);
+    };
+  }
+
+  private AuthResult authenticateKerberos(PolicySnapshot snapshot, String principal) {
+    return switch (kerberos.map(principal)) {
+      case KerberosPrincipalMapping.Mapped.ForeignRealm _ ->
+          new AuthResult.Rejected(AuthResult.Reason.FOREIGN_REALM);
+      case KerberosPrincipalMapping.Mapped.NoSuchUser _ ->
+          new AuthResult.Rejected(AuthResult.Reason.UNKNOWN_USER);
+      case KerberosPrincipalMapping.Mapped.PolicyUser(String name) -> {
+        Optional<User> known = snapshot.user(name);
+        if (known.isEmpty()) {
+          yield new AuthResult.Rejected(AuthResult.Reason.UNKNOWN_USER);
+        }
+        if (!known.get().enabled()) {
+          yield new AuthResult.Rejected(AuthResult.Reason.USER_DISABLED);
+        }
+        yield new AuthResult.Authenticated(new Principal.UserPrincipal(name, known.get().groups()));
+      }
     };
   }
 

@@ -7,6 +7,7 @@ import dev.zcproxy.domain.auth.AuthFailureThrottle;
 import dev.zcproxy.domain.auth.AuthResult;
 import dev.zcproxy.domain.auth.AuthenticateCommand;
 import dev.zcproxy.domain.auth.Credentials;
+import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
 import dev.zcproxy.domain.auth.PasswordVerifier;
 import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
 import dev.zcproxy.domain.auth.Principal;
@@ -61,6 +62,36 @@ class AuthenticateClientServiceTest {
         .isEqualTo(
             new AuthResult.Authenticated(new Principal.UserPrincipal("alice", Set.of("ops"))));
     assertThat(login("alice", "alice-pw")).isInstanceOf(AuthResult.Authenticated.class);
+  }
+
+  @Test
+  void maps_a_verified_kerberos_principal_of_the_realm_to_its_policy_user() {
+    var kerberized =
+        new AuthenticateClientService(
+            policy,
+            new PasswordVerifier(HASHER),
+            new AuthFailureThrottle(clock),
+            KerberosPrincipalMapping.forRealm("ZCPROXY.TEST"));
+
+    assertThat(kerberos(kerberized, "alice@ZCPROXY.TEST"))
+        .isEqualTo(
+            new AuthResult.Authenticated(new Principal.UserPrincipal("alice", Set.of("ops"))));
+    assertThat(kerberos(kerberized, "alice@OTHER.TEST"))
+        .isEqualTo(rejected(AuthResult.Reason.FOREIGN_REALM));
+    assertThat(kerberos(kerberized, "nobody@ZCPROXY.TEST"))
+        .isEqualTo(rejected(AuthResult.Reason.UNKNOWN_USER));
+    assertThat(kerberos(kerberized, "alice/admin@ZCPROXY.TEST"))
+        .isEqualTo(rejected(AuthResult.Reason.UNKNOWN_USER));
+    assertThat(kerberos(kerberized, "bob@ZCPROXY.TEST"))
+        .isEqualTo(rejected(AuthResult.Reason.USER_DISABLED));
+    // without a realm configured no principal gets in
+    assertThat(kerberos(service, "alice@ZCPROXY.TEST"))
+        .isEqualTo(rejected(AuthResult.Reason.FOREIGN_REALM));
+  }
+
+  private static AuthResult kerberos(AuthenticateClientService service, String principal) {
+    return service.authenticate(
+        new AuthenticateCommand(new Credentials.KerberosPrincipal(principal), CLIENT));
   }
 
   @Test

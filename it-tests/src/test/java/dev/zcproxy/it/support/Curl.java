@@ -43,6 +43,7 @@ public final class Curl {
   private final List<String> proxyOptions;
   private final int httpProxyPort;
   private final List<String> headers = new ArrayList<>();
+  private final java.util.Map<String, String> environment = new java.util.LinkedHashMap<>();
   private String credentials;
   private boolean tunnel;
   private boolean verbose;
@@ -92,6 +93,20 @@ public final class Curl {
   /** HTTPS to the proxy, trusting nothing but the system's CAs: a private CA must fail. */
   public static Curl httpsProxyVerifyingBySystemCas(int proxyPort) {
     return new Curl(List.of("--proxy", "https://127.0.0.1:" + proxyPort), 0);
+  }
+
+  /**
+   * Any proxy flavour spelled out as curl options, e.g. {@code --socks5-hostname localhost:1080
+   * --socks5-gssapi}.
+   */
+  public static Curl withProxyOptions(String... options) {
+    return new Curl(List.of(options), 0);
+  }
+
+  /** An environment variable for curl, e.g. {@code KRB5CCNAME}. */
+  public Curl environment(String name, String value) {
+    environment.put(name, value);
+    return this;
   }
 
   /** SOCKS5, curl resolves the host name itself. */
@@ -176,7 +191,7 @@ public final class Curl {
       for (String url : urls) {
         command.addAll(List.of("-o", "-", url));
       }
-      return run(command, headerDump);
+      return run(command, environment, headerDump);
     } finally {
       deleteQuietly(headerDump);
     }
@@ -198,10 +213,12 @@ public final class Curl {
     }
   }
 
-  private static Result run(List<String> command, Path headerDump) {
+  private static Result run(
+      List<String> command, java.util.Map<String, String> environment, Path headerDump) {
     ProcessBuilder builder = new ProcessBuilder(command);
     // A proxy from the environment must not sneak in between curl and the proxy under test.
     builder.environment().keySet().removeIf(key -> key.toLowerCase().endsWith("_proxy"));
+    builder.environment().putAll(environment);
     try {
       Process process = builder.start();
       CompletableFuture<byte[]> stderr = readAllAsync(process.getErrorStream());

@@ -63,6 +63,111 @@ public final class Socks5Client implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Offers only GSS-API and runs RFC 1961 with {@code initiator}: context tokens until it is
+   * established, then asks for confidentiality (as curl does). Returns the protection level the
+   * proxy grants.
+   *
+   * @throws IOException also when the proxy answers with the abort {@code 0x01 0xFF}
+   */
+  public int authenticateGssapi(GssapiInitiator initiator) throws IOException {
+    return authenticateGssapi(initiator, 0x02);
+  }
+
+  /** The same, asking for protection level {@code wish}. */
+  public int authenticateGssapi(GssapiInitiator initiator, int wish) throws IOException {
+    send(0x05, 0x01, 0x01);
+    expect("method selection", 0x05, 0x01);
+    byte[] token = initiator.step(new byte[0]);
+    while (true) {
+      sendGssapi(0x01, token);
+      token = initiator.step(readGssapi(0x01));
+      if (initiator.established()) {
+        break;
+      }
+    }
+    try {
+      sendGssapi(0x02, initiator.wrap(new byte[] {(byte) wish}));
+      byte[] level = initiator.unwrap(readGssapi(0x02));
+      if (level.length != 1) {
+        throw new IOException("a protection level of " + level.length + " bytes");
+      }
+      return level[0];
+    } catch (org.ietf.jgss.GSSException e) {
+      throw new IOException("GSS-API protection negotiation failed", e);
+    }
+  }
+
+  /** RFC 1961 §5: {@code plain} wrapped (encrypted when {@code confidential}) in one message. */
+  public void sendEncapsulated(GssapiInitiator initiator, byte[] plain, boolean confidential)
+      throws IOException {
+    try {
+      sendGssapi(0x03, initiator.wrap(plain, confidential));
+    } catch (org.ietf.jgss.GSSException e) {
+      throw new IOException("cannot wrap", e);
+    }
+  }
+
+  /** Unwraps encapsulated messages until {@code length} plain bytes have arrived. */
+  public byte[] readEncapsulated(GssapiInitiator initiator, int length) throws IOException {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    while (plain.size() < length) {
+      try {
+        plain.writeBytes(initiator.unwrap(readGssapi(0x03)));
+      } catch (org.ietf.jgss.GSSException e) {
+        throw new IOException("cannot unwrap", e);
+      }
+    }
+    return plain.toByteArray();
+  }
+
+  /** Unwraps encapsulated messages until the proxy closes. */
+  public byte[] readEncapsulatedUntilClosed(GssapiInitiator initiator) throws IOException {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    while (true) {
+      int version = in.read();
+      if (version < 0) {
+        return plain.toByteArray();
+      }
+      int type = in.readUnsignedByte();
+      if (version != 0x01 || type != 0x03) {
+        throw new IOException("GSS-API message " + version + " " + type + ", expected 1 3");
+      }
+      try {
+        plain.writeBytes(initiator.unwrap(readExactly(in.readUnsignedShort())));
+      } catch (org.ietf.jgss.GSSException e) {
+        throw new IOException("cannot unwrap", e);
+      }
+    }
+  }
+
+  /** Sends the first context token only; the caller reads what the proxy answers. */
+  public void startGssapi(GssapiInitiator initiator) throws IOException {
+    send(0x05, 0x01, 0x01);
+    expect("method selection", 0x05, 0x01);
+    sendGssapi(0x01, initiator.step(new byte[0]));
+  }
+
+  private void sendGssapi(int type, byte[] token) throws IOException {
+    ByteArrayOutputStream message = new ByteArrayOutputStream();
+    message.write(0x01);
+    message.write(type);
+    message.write(token.length >> 8);
+    message.write(token.length);
+    message.writeBytes(token);
+    send(message.toByteArray());
+  }
+
+  private byte[] readGssapi(int type) throws IOException {
+    int version = in.readUnsignedByte();
+    int actualType = in.readUnsignedByte();
+    if (version != 0x01 || actualType != type) {
+      throw new IOException(
+          "GSS-API message " + version + " " + actualType + ", expected 1 " + type);
+    }
+    return readExactly(in.readUnsignedShort());
+  }
+
   /** Offers only "no authentication", which an anonymous policy accepts. */
   public Socks5Client negotiateNoAuthentication() throws IOException {
     send(0x05, 0x01, 0x00);

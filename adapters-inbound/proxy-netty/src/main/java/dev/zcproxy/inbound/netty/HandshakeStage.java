@@ -21,6 +21,7 @@ interface HandshakeStage {
           PipelineNames.SOCKS4_HANDLER,
           PipelineNames.SOCKS5_INITIAL_DECODER,
           PipelineNames.SOCKS5_PASSWORD_DECODER,
+          PipelineNames.SOCKS5_GSSAPI_DECODER,
           PipelineNames.SOCKS5_REQUEST_DECODER,
           PipelineNames.SOCKS5_HANDLER,
           PipelineNames.HTTP_REQUEST_DECODER,

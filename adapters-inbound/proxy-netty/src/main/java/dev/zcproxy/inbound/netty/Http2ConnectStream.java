@@ -236,8 +236,8 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
       return;
     }
     Http2Headers headers = new DefaultHttp2Headers().status(rejection.status().codeAsText());
-    if (rejection.status().equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED)) {
-      headers.set(HttpHeaderNames.PROXY_AUTHENTICATE, HttpResponses.BASIC_CHALLENGE);
+    for (String challenge : rejection.challenges()) {
+      headers.add(HttpHeaderNames.PROXY_AUTHENTICATE, challenge);
     }
     ChannelFuture sent = stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
     if (!clientEnded) {

@@ -3,6 +3,7 @@ package dev.zcproxy.inbound.netty;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.List;
 
 /**
  * A request the proxy answers itself with an error status, and then closes the connection. The
@@ -12,16 +13,29 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
  */
 final class HttpRejection extends Exception {
 
+  private static final List<String> BASIC_ONLY = List.of(HttpResponses.BASIC_CHALLENGE);
+
   private final HttpResponseStatus status;
   private final String label;
+  private final List<String> challenges;
 
   /**
    * @param label the metrics reason, e.g. {@code bad_request}
    */
   HttpRejection(HttpResponseStatus status, String label, String message) {
+    this(
+        status,
+        label,
+        message,
+        status.equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED) ? BASIC_ONLY : List.of());
+  }
+
+  private HttpRejection(
+      HttpResponseStatus status, String label, String message, List<String> challenges) {
     super(message, null, false, false);
     this.status = status;
     this.label = label;
+    this.challenges = List.copyOf(challenges);
   }
 
   HttpResponseStatus status() {
@@ -30,6 +44,16 @@ final class HttpRejection extends Exception {
 
   String label() {
     return label;
+  }
+
+  /** The {@code Proxy-Authenticate} values a 407 offers, strongest first; empty otherwise. */
+  List<String> challenges() {
+    return challenges;
+  }
+
+  /** The same rejection offering {@code offered} instead. */
+  HttpRejection offering(List<String> offered) {
+    return new HttpRejection(status, label, getMessage(), offered);
   }
 
   static HttpRejection badRequest(String message) {

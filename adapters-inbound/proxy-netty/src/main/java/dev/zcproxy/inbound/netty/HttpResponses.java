@@ -15,8 +15,11 @@ import java.util.Map;
 /** The responses the proxy writes itself: its refusals and the answer to a CONNECT. */
 final class HttpResponses {
 
-  /** RFC 7617: the only scheme offered, with UTF-8 user names and passwords. */
+  /** RFC 7617, with UTF-8 user names and passwords. */
   static final String BASIC_CHALLENGE = "Basic realm=\"zcproxy\", charset=\"UTF-8\"";
+
+  /** RFC 4559: SPNEGO, offered when Kerberos is set up. */
+  static final String NEGOTIATE_CHALLENGE = "Negotiate";
 
   static final HttpResponseStatus CONNECTION_ESTABLISHED =
       new HttpResponseStatus(200, "Connection established");
@@ -47,8 +50,8 @@ final class HttpResponses {
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    if (rejection.status().equals(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED)) {
-      response.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, BASIC_CHALLENGE);
+    for (String challenge : rejection.challenges()) {
+      response.headers().add(HttpHeaderNames.PROXY_AUTHENTICATE, challenge);
     }
     return response;
   }

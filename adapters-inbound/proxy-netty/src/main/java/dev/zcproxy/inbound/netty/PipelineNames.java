@@ -12,6 +12,8 @@ final class PipelineNames {
   static final String SOCKS4_HANDLER = "socks4-handler";
   static final String SOCKS5_INITIAL_DECODER = "socks5-initial-decoder";
   static final String SOCKS5_PASSWORD_DECODER = "socks5-password-decoder";
+  static final String SOCKS5_GSSAPI_DECODER = "socks5-gssapi-decoder";
+  static final String SOCKS5_GSSAPI_ENCAPSULATION = "socks5-gssapi-encapsulation";
   static final String SOCKS5_REQUEST_DECODER = "socks5-request-decoder";
   static final String SOCKS5_HANDLER = "socks5-handler";
   static final String HTTP_REQUEST_DECODER = "http-request-decoder";

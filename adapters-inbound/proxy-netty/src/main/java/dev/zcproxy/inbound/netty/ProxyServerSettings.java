@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
  *     SOCKS over TLS); when empty, a TLS client is closed
  * @param tlsProvider which TLS implementation serves {@code tls}
+ * @param kerberos the proxy's Kerberos service identity: when present, SOCKS5 offers GSS-API
+ *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -34,7 +36,8 @@ public record ProxyServerSettings(
     int maxConnectionsPerSource,
     int maxConnectionsPerUser,
     Optional<TlsIdentity> tls,
-    TlsProvider tlsProvider) {
+    TlsProvider tlsProvider,
+    Optional<KerberosAcceptor> kerberos) {
 
   public enum RelayMode {
     AUTO,
@@ -57,6 +60,7 @@ public record ProxyServerSettings(
     }
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(tlsProvider, "tlsProvider");
+    Objects.requireNonNull(kerberos, "kerberos");
   }
 
   /** Settings without TLS. */
@@ -83,7 +87,8 @@ public record ProxyServerSettings(
         maxConnectionsPerSource,
         maxConnectionsPerUser,
         Optional.empty(),
-        TlsProvider.AUTO);
+        TlsProvider.AUTO,
+        Optional.empty());
   }
 
   /** The same settings, serving TLS with {@code identity} through the best provider here. */
@@ -105,7 +110,26 @@ public record ProxyServerSettings(
         maxConnectionsPerSource,
         maxConnectionsPerUser,
         Optional.of(identity),
-        provider);
+        provider,
+        kerberos);
+  }
+
+  /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
+  public ProxyServerSettings withKerberos(KerberosAcceptor acceptor) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        tlsProvider,
+        Optional.of(acceptor));
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

@@ -133,7 +133,9 @@ final class RelaySelector implements Relay {
    * side expects the plaintext only the SslHandler in the pipeline can produce.
    */
   static boolean mayOffer(Channel client, Channel upstream) {
-    return !TlsFrontEnd.carriesTls(client) && !TlsFrontEnd.carriesTls(upstream);
+    return !TlsFrontEnd.carriesTls(client)
+        && !TlsFrontEnd.carriesTls(upstream)
+        && !Socks5GssapiEncapsulation.carriedBy(client);
   }
 
   /** Tunnels open right now, on every relay. */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 /** The SOCKS5 method negotiation request: {@code VER NMETHODS METHODS} (RFC 1928 §3). */
 record Socks5Greeting(byte[] methods) {
   static final int NO_AUTHENTICATION = 0x00;
+  static final int GSSAPI = 0x01;
   static final int USERNAME_PASSWORD = 0x02;
   static final int NO_ACCEPTABLE_METHODS = 0xFF;
 

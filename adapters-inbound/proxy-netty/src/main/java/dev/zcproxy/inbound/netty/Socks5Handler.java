@@ -8,7 +8,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.concurrent.RejectedExecutionException;
+import org.ietf.jgss.GSSException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,9 +23,16 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Method selection: username/password (0x02) whenever the client offers it, so a client that
- *       can log in always does; no authentication (0x00) only if the client offers nothing else and
- *       the policy admits anonymous clients; otherwise 0xFF and close.
+ *       can log in always does; else GSS-API (0x01) when Kerberos is set up and the client offers
+ *       it; no authentication (0x00) only if the client offers nothing else and the policy admits
+ *       anonymous clients; otherwise 0xFF and close.
  *   <li>RFC 1929: success is 0x01 0x00; failure (including throttling) is 0x01 0x01, then close.
+ *   <li>RFC 1961: context tokens are accepted by JGSS off the event loop, the principal is mapped
+ *       to a policy user, and the protection level granted is the client's wish up to the
+ *       configured ceiling, by default 0x00, no per-message protection (what curl uses; the SOCKS
+ *       request and the tunnel then flow as plain bytes). Above that, {@link
+ *       Socks5GssapiEncapsulation} wraps everything that follows. Any failure, or the client's own
+ *       abort, ends in 0x01 0xFF and close.
  *   <li>The request: CONNECT is served by {@link ConnectCommand}; BIND and UDP ASSOCIATE are handed
  *       to {@link BindCommand} and {@link UdpAssociation} after the handshake handlers are gone.
  * </ul>
@@ -35,6 +47,10 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     AWAIT_PASSWORD,
     /** The password is being checked off the event loop; the client is not read meanwhile. */
     AUTHENTICATING,
+    AWAIT_GSS_TOKEN,
+    /** A GSS-API token is being accepted, or its principal mapped, off the event loop. */
+    GSS_ACCEPTING,
+    AWAIT_GSS_PROTECTION,
     AWAIT_REQUEST,
     COMMAND,
     DONE
@@ -44,6 +60,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   private final EarlyData earlyData = new EarlyData();
   private State state = State.AWAIT_GREETING;
   private Principal principal;
+  private KerberosExchange kerberos;
 
   Socks5Handler(ProxyContext context) {
     this.context = context;
@@ -59,6 +76,11 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     switch (msg) {
       case Socks5Greeting greeting when state == State.AWAIT_GREETING -> onGreeting(ctx, greeting);
       case Socks5PasswordRequest login when state == State.AWAIT_PASSWORD -> onLogin(ctx, login);
+      case Socks5GssapiMessage gss when gss.type() == Socks5GssapiMessage.ABORT ->
+          onClientAbort(ctx);
+      case Socks5GssapiMessage gss when state == State.AWAIT_GSS_TOKEN -> onGssToken(ctx, gss);
+      case Socks5GssapiMessage gss when state == State.AWAIT_GSS_PROTECTION ->
+          onProtection(ctx, gss);
       case Socks5CommandRequest request when state == State.AWAIT_REQUEST ->
           onRequest(ctx, request);
       case MalformedRequest malformed -> onMalformed(ctx, malformed);
@@ -84,6 +106,17 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
           PipelineNames.SOCKS5_INITIAL_DECODER,
           PipelineNames.SOCKS5_PASSWORD_DECODER,
           new Socks5PasswordDecoder());
+      return;
+    }
+    if (greeting.offers(Socks5Greeting.GSSAPI) && context.settings().kerberos().isPresent()) {
+      kerberos = context.settings().kerberos().get().newExchange();
+      ctx.writeAndFlush(Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.GSSAPI));
+      nextPhase(
+          ctx,
+          State.AWAIT_GSS_TOKEN,
+          PipelineNames.SOCKS5_INITIAL_DECODER,
+          PipelineNames.SOCKS5_GSSAPI_DECODER,
+          gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
       return;
     }
     if (greeting.offers(Socks5Greeting.NO_AUTHENTICATION)) {
@@ -152,6 +185,167 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     refuseLogin(ctx);
   }
 
+  /** A token can never be longer than what the handshake may send at all. */
+  private Socks5GssapiDecoder gssDecoder(int type) {
+    return new Socks5GssapiDecoder(type, context.settings().maxHandshakeBytes());
+  }
+
+  private void onGssToken(ChannelHandlerContext ctx, Socks5GssapiMessage message) {
+    state = State.GSS_ACCEPTING;
+    KerberosExchange exchange = kerberos;
+    Promise<KerberosExchange.Step> step = ctx.executor().newPromise();
+    try {
+      context
+          .authenticationExecutor()
+          .execute(
+              () -> {
+                try {
+                  step.trySuccess(exchange.accept(message.token()));
+                } catch (GSSException | RuntimeException refused) {
+                  step.tryFailure(refused);
+                }
+              });
+    } catch (RejectedExecutionException overloaded) {
+      step.tryFailure(overloaded);
+    }
+    step.addListener(
+        (Future<KerberosExchange.Step> answer) -> {
+          if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
+            exchange.close(); // the handshake ended meanwhile; nobody else touches it now
+            return;
+          }
+          if (!answer.isSuccess()) {
+            String reason =
+                answer.cause() instanceof RejectedExecutionException ? "throttled" : "bad_token";
+            refuseGss(ctx, reason, answer.cause().toString());
+            return;
+          }
+          switch (answer.getNow()) {
+            case KerberosExchange.Step.Continue(byte[] token) -> {
+              ctx.writeAndFlush(
+                  new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token)
+                      .encode(ctx.alloc()));
+              nextPhase(
+                  ctx,
+                  State.AWAIT_GSS_TOKEN,
+                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
+            }
+            case KerberosExchange.Step.Established(byte[] token, String client) ->
+                onGssEstablished(ctx, token, client);
+          }
+        });
+  }
+
+  /** The ticket is good: the policy decides whom it stands for before the client learns more. */
+  private void onGssEstablished(ChannelHandlerContext ctx, byte[] token, String client) {
+    ClientAuthentication.authenticate(
+            context, ctx.channel(), new Credentials.KerberosPrincipal(client))
+        .addListener(
+            answer -> {
+              if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
+                return;
+              }
+              if (!answer.isSuccess()) {
+                log.warn(
+                    "{}: mapping Kerberos principal {} failed",
+                    ctx.channel(),
+                    client,
+                    answer.cause());
+                refuseGss(ctx, "error", "mapping failed");
+                return;
+              }
+              AuthResult result = (AuthResult) answer.getNow();
+              if (!(result instanceof AuthResult.Authenticated authenticated)) {
+                refuseGss(ctx, ClientAuthentication.failureLabel(result), client);
+                return;
+              }
+              principal = authenticated.principal();
+              log.debug("{}: Kerberos principal {} is {}", ctx.channel(), client, principal.name());
+              if (token != null) {
+                ctx.writeAndFlush(
+                    new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token)
+                        .encode(ctx.alloc()));
+              }
+              nextPhase(
+                  ctx,
+                  State.AWAIT_GSS_PROTECTION,
+                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  gssDecoder(Socks5GssapiMessage.PROTECTION));
+            });
+  }
+
+  /**
+   * RFC 1961 §4: the client's wrapped wish for a protection level. The proxy grants it up to the
+   * configured ceiling (by default no per-message protection, what curl can use); a client that
+   * insists on more aborts here. Above "none", every later message either way is encapsulated
+   * ({@link Socks5GssapiEncapsulation}), from the SOCKS request on.
+   */
+  private void onProtection(ChannelHandlerContext ctx, Socks5GssapiMessage message) {
+    GssapiProtection granted;
+    byte[] grant;
+    try {
+      byte[] wish = kerberos.unwrap(message.token());
+      if (wish.length != 1 || (wish[0] & 0xFF) > 3) {
+        refuseGss(ctx, "malformed", "protection level message of " + wish.length + " bytes");
+        return;
+      }
+      granted = context.settings().kerberos().orElseThrow().socksProtection().grant(wish[0]);
+      log.debug(
+          "{}: client asks for protection level {}, granting {}", ctx.channel(), wish[0], granted);
+      grant = kerberos.wrap(new byte[] {(byte) granted.level()}, false);
+    } catch (GSSException refused) {
+      refuseGss(ctx, "bad_token", refused.toString());
+      return;
+    }
+    ctx.writeAndFlush(
+        new Socks5GssapiMessage(Socks5GssapiMessage.PROTECTION, grant).encode(ctx.alloc()));
+    if (granted == GssapiProtection.NONE) {
+      kerberos.close();
+      kerberos = null;
+      nextPhase(
+          ctx,
+          State.AWAIT_REQUEST,
+          PipelineNames.SOCKS5_GSSAPI_DECODER,
+          PipelineNames.SOCKS5_REQUEST_DECODER,
+          new Socks5RequestDecoder());
+      return;
+    }
+    // The encapsulation takes over the context; bytes the client already sent reach it first.
+    KerberosExchange protectedExchange = kerberos;
+    kerberos = null;
+    ChannelPipeline pipeline = ctx.pipeline();
+    pipeline.addAfter(
+        PipelineNames.SOCKS5_GSSAPI_DECODER,
+        PipelineNames.SOCKS5_REQUEST_DECODER,
+        new Socks5RequestDecoder());
+    nextPhase(
+        ctx,
+        State.AWAIT_REQUEST,
+        PipelineNames.SOCKS5_GSSAPI_DECODER,
+        PipelineNames.SOCKS5_GSSAPI_ENCAPSULATION,
+        new Socks5GssapiEncapsulation(
+            protectedExchange, granted == GssapiProtection.CONFIDENTIALITY));
+  }
+
+  private void onClientAbort(ChannelHandlerContext ctx) {
+    state = State.DONE;
+    context.metrics().authenticationFailed(PROTOCOL, "client_abort");
+    log.debug("{}: the client aborted GSS-API authentication", ctx.channel());
+    ctx.close();
+  }
+
+  /** RFC 1961 §3.3: the server refuses with {@code 0x01 0xFF} and closes. */
+  private void refuseGss(ChannelHandlerContext ctx, String reason, String detail) {
+    state = State.DONE;
+    context.metrics().authenticationFailed(PROTOCOL, reason);
+    log.debug("{}: GSS-API authentication refused ({}): {}", ctx.channel(), reason, detail);
+    ctx.writeAndFlush(Socks5GssapiMessage.abort().encode(ctx.alloc()))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
   private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
     state = State.COMMAND;
     // Bytes behind the request come back to channelRead as early data.
@@ -192,6 +386,9 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
         context.metrics().authenticationFailed(PROTOCOL, "malformed");
         refuseLogin(ctx);
       }
+      case AWAIT_GSS_TOKEN, AWAIT_GSS_PROTECTION -> {
+        refuseGss(ctx, "malformed", malformed.reason());
+      }
       case AWAIT_REQUEST -> {
         context.metrics().connectionRejected(PROTOCOL, "malformed_request");
         new Socks5Replies(ctx.channel(), context.metrics()).refuse(malformed.replyCode());
@@ -219,7 +416,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
       State next,
       String oldDecoder,
       String newDecoderName,
-      ChannelInboundHandlerAdapter newDecoder) {
+      io.netty.channel.ChannelHandler newDecoder) {
     state = next;
     ctx.pipeline().replace(oldDecoder, newDecoderName, newDecoder);
     if (state == next) {
@@ -235,6 +432,8 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
       case AWAIT_GREETING, DONE -> null;
       case AWAIT_PASSWORD, AUTHENTICATING ->
           Socks5Replies.authResult(allocator, Socks5Replies.AUTH_FAILURE);
+      case AWAIT_GSS_TOKEN, GSS_ACCEPTING, AWAIT_GSS_PROTECTION ->
+          Socks5GssapiMessage.abort().encode(allocator);
       case AWAIT_REQUEST, COMMAND ->
           Socks5Replies.failure(allocator, Socks5Replies.GENERAL_FAILURE);
     };
@@ -248,6 +447,11 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     earlyData.release();
+    // While a token is being accepted the pool thread holds the context; its listener closes it.
+    if (kerberos != null && state != State.GSS_ACCEPTING) {
+      kerberos.close();
+      kerberos = null;
+    }
   }
 
   @Override

@@ -72,7 +72,13 @@ final class ProxyTestKit {
         maxPerUser);
   }
 
-  /** Users alice/secret and bob/hunter2; anonymous access switchable; throttling switchable. */
+  /** The realm whose principals {@link FakeAuthentication} maps to its users. */
+  static final String KERBEROS_REALM = "ZCPROXY.TEST";
+
+  /**
+   * Users alice/secret and bob/hunter2, also as Kerberos principals of {@link #KERBEROS_REALM};
+   * anonymous access switchable; throttling switchable.
+   */
   static final class FakeAuthentication implements AuthenticateClientUseCase {
     private final Map<String, String> passwords =
         new ConcurrentHashMap<>(Map.of("alice", "secret", "bob", "hunter2"));
@@ -106,6 +112,15 @@ final class ProxyTestKit {
               ? new AuthResult.Authenticated(
                   new Principal.UserPrincipal(login.username(), Set.of("staff")))
               : new AuthResult.Rejected(AuthResult.Reason.BAD_PASSWORD);
+        }
+        case Credentials.KerberosPrincipal kerberos -> {
+          String user = kerberos.name().replaceFirst("@" + KERBEROS_REALM + "$", "");
+          if (user.equals(kerberos.name())) {
+            yield new AuthResult.Rejected(AuthResult.Reason.FOREIGN_REALM);
+          }
+          yield passwords.containsKey(user)
+              ? new AuthResult.Authenticated(new Principal.UserPrincipal(user, Set.of("staff")))
+              : new AuthResult.Rejected(AuthResult.Reason.UNKNOWN_USER);
         }
       };
     }

@@ -36,6 +36,10 @@ public enum ConfigKey {
   TLS_PRIVATE_KEY("tls.privateKey"),
   TLS_SELF_SIGNED("tls.selfSigned"),
   TLS_PROVIDER("tls.provider"),
+  KERBEROS_KEYTAB("kerberos.keytab"),
+  KERBEROS_PRINCIPAL("kerberos.principal"),
+  KERBEROS_REALM("kerberos.realm"),
+  KERBEROS_SOCKS5_PROTECTION("kerberos.socks5Protection"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

@@ -1,5 +1,7 @@
 package dev.zcproxy.app.proxy.config;
 
+import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
+import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
@@ -22,6 +24,8 @@ import java.util.Optional;
  * @param relay which relay carries established tunnels
  * @param policy where the access policy comes from
  * @param tls HTTPS-to-proxy: the identity and the provider serving it, or empty when TLS is off
+ * @param kerberos the proxy's Kerberos service identity and accepted realm, or empty when SOCKS5
+ *     GSS-API and HTTP Negotiate are off
  */
 public record ProxyConfig(
     InetSocketAddress listen,
@@ -30,7 +34,8 @@ public record ProxyConfig(
     PolicySource policy,
     Limits limits,
     Shutdown shutdown,
-    Optional<Tls> tls) {
+    Optional<Tls> tls,
+    Optional<Kerberos> kerberos) {
 
   public ProxyConfig {
     Objects.requireNonNull(listen, "listen");
@@ -40,6 +45,35 @@ public record ProxyConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(shutdown, "shutdown");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(kerberos, "kerberos");
+  }
+
+  /** The same configuration without Kerberos. */
+  public ProxyConfig(
+      InetSocketAddress listen,
+      Optional<Admin> admin,
+      RelayMode relay,
+      PolicySource policy,
+      Limits limits,
+      Shutdown shutdown,
+      Optional<Tls> tls) {
+    this(listen, admin, relay, policy, limits, shutdown, tls, Optional.empty());
+  }
+
+  /**
+   * @param acceptor accepts tickets for the keytab's service principals
+   * @param mapping which realm's principals stand for policy users
+   */
+  public record Kerberos(KerberosAcceptor acceptor, KerberosPrincipalMapping mapping) {
+    public Kerberos {
+      Objects.requireNonNull(acceptor, "acceptor");
+      Objects.requireNonNull(mapping, "mapping");
+    }
+  }
+
+  /** How the domain maps Kerberos principals: to nobody when Kerberos is off. */
+  public KerberosPrincipalMapping kerberosMapping() {
+    return kerberos.map(Kerberos::mapping).orElse(KerberosPrincipalMapping.NONE);
   }
 
   public record Admin(InetSocketAddress listen) {
@@ -148,6 +182,8 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
-    return tls.map(t -> settings.withTls(t.identity(), t.provider())).orElse(settings);
+    ProxyServerSettings withTls =
+        tls.map(t -> settings.withTls(t.identity(), t.provider())).orElse(settings);
+    return kerberos.map(k -> k.acceptor()).map(withTls::withKerberos).orElse(withTls);
   }
 }

@@ -1,9 +1,13 @@
 package dev.zcproxy.app.proxy.config;
 
 import dev.zcproxy.app.proxy.config.ProxyConfig.Admin;
+import dev.zcproxy.app.proxy.config.ProxyConfig.Kerberos;
 import dev.zcproxy.app.proxy.config.ProxyConfig.Limits;
 import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
 import dev.zcproxy.app.proxy.config.ProxyConfig.Shutdown;
+import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
+import dev.zcproxy.inbound.netty.GssapiProtection;
+import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.TlsIdentity;
@@ -96,6 +100,20 @@ import java.util.function.Function;
  *   <tr><td>{@code tls.provider}</td><td>{@code auto} (OpenSSL where netty-tcnative's BoringSSL
  *       loads, else the JDK), {@code openssl} (refuse to start without it) or {@code jdk}</td>
  *       <td>{@code auto}</td><td>{@code ZCPROXY_TLS_PROVIDER}</td></tr>
+ *   <tr><td>{@code kerberos.keytab}</td><td>the keytab with the proxy's service keys; relative
+ *       like {@code policy.file}; enables SOCKS5 GSS-API and HTTP Negotiate; needs {@code
+ *       kerberos.realm}</td><td>unset: Kerberos off</td><td>{@code ZCPROXY_KERBEROS_KEYTAB}</td>
+ *       </tr>
+ *   <tr><td>{@code kerberos.principal}</td><td>the service principal to accept tickets for, with
+ *       its realm, or {@code *} for every principal in the keytab</td><td>{@code *}</td>
+ *       <td>{@code ZCPROXY_KERBEROS_PRINCIPAL}</td></tr>
+ *   <tr><td>{@code kerberos.realm}</td><td>the realm whose principals are policy users:
+ *       {@code alice@REALM} is user {@code alice}</td><td>required with the keytab</td>
+ *       <td>{@code ZCPROXY_KERBEROS_REALM}</td></tr>
+ *   <tr><td>{@code kerberos.socks5Protection}</td><td>{@code none}, {@code integrity} or {@code
+ *       confidentiality}: the most SOCKS5 GSS-API per-message protection granted; a client gets
+ *       what it asks for up to this</td><td>{@code none}</td>
+ *       <td>{@code ZCPROXY_KERBEROS_SOCKS5_PROTECTION}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -284,6 +302,7 @@ public final class ProxyConfigLoader {
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
       ProxyConfig.Tls tls = tls(listen);
+      Kerberos kerberos = kerberos();
       if (!problems.isEmpty()) {
         return null;
       }
@@ -294,7 +313,119 @@ public final class ProxyConfigLoader {
           Objects.requireNonNull(policy),
           limits,
           new Shutdown(drain),
-          Optional.ofNullable(tls));
+          Optional.ofNullable(tls),
+          Optional.ofNullable(kerberos));
+    }
+
+    /**
+     * The Kerberos identity, or null when Kerberos is off. The keytab is read here, so that a
+     * missing file, a file that is no keytab or one without the principal stops the proxy at
+     * startup, not at the first client.
+     */
+    private Kerberos kerberos() {
+      Path keytab = value(ConfigKey.KERBEROS_KEYTAB, null, this::path);
+      String principal =
+          value(ConfigKey.KERBEROS_PRINCIPAL, KerberosAcceptor.ANY_PRINCIPAL, Reader::principal);
+      KerberosPrincipalMapping mapping =
+          value(
+              ConfigKey.KERBEROS_REALM,
+              null,
+              setting -> KerberosPrincipalMapping.forRealm(text(setting, "a Kerberos realm")));
+      GssapiProtection protection =
+          value(ConfigKey.KERBEROS_SOCKS5_PROTECTION, GssapiProtection.NONE, Reader::protection);
+      boolean keytabSet = settings.containsKey(ConfigKey.KERBEROS_KEYTAB);
+      for (ConfigKey dependent :
+          List.of(
+              ConfigKey.KERBEROS_PRINCIPAL,
+              ConfigKey.KERBEROS_REALM,
+              ConfigKey.KERBEROS_SOCKS5_PROTECTION)) {
+        if (!keytabSet && settings.containsKey(dependent)) {
+          missing(ConfigKey.KERBEROS_KEYTAB, dependent);
+        }
+      }
+      if (!keytabSet) {
+        return null;
+      }
+      if (!settings.containsKey(ConfigKey.KERBEROS_REALM)) {
+        missing(ConfigKey.KERBEROS_REALM, ConfigKey.KERBEROS_KEYTAB);
+      }
+      if (keytab == null || principal == null || mapping == null) {
+        return null; // a problem is already reported
+      }
+      List<String> principals =
+          value(ConfigKey.KERBEROS_KEYTAB, null, setting -> KerberosAcceptor.principalsIn(keytab));
+      if (principals == null) {
+        return null;
+      }
+      if (principals.isEmpty()) {
+        problem(ConfigKey.KERBEROS_KEYTAB, keytab + " holds no keys");
+        return null;
+      }
+      if (!principal.equals(KerberosAcceptor.ANY_PRINCIPAL) && !principals.contains(principal)) {
+        problem(
+            ConfigKey.KERBEROS_PRINCIPAL,
+            "the keytab "
+                + keytab
+                + " has no key for "
+                + principal
+                + "; it holds "
+                + String.join(", ", principals));
+        return null;
+      }
+      KerberosAcceptor acceptor =
+          value(
+              ConfigKey.KERBEROS_KEYTAB,
+              null,
+              setting -> KerberosAcceptor.fromKeytab(keytab, principal));
+      return acceptor == null
+          ? null
+          : new Kerberos(acceptor.withSocksProtection(protection), mapping);
+    }
+
+    private void missing(ConfigKey missing, ConfigKey present) {
+      problems.add(
+          "config key '"
+              + missing.path()
+              + "': missing; "
+              + present.path()
+              + " needs it (or set "
+              + missing.envName()
+              + ")");
+    }
+
+    private static GssapiProtection protection(Setting setting) {
+      if (setting.value() instanceof String text) {
+        for (GssapiProtection level : GssapiProtection.values()) {
+          if (level.name().equalsIgnoreCase(text.trim())) {
+            return level;
+          }
+        }
+      }
+      throw new IllegalArgumentException(
+          "expected none, integrity or confidentiality, got "
+              + YamlDocuments.describe(setting.value()));
+    }
+
+    /** {@code *}, or a principal with its realm: {@code HTTP/proxy.example.com@EXAMPLE.COM}. */
+    private static String principal(Setting setting) {
+      String text =
+          text(setting, "a Kerberos principal like HTTP/proxy.example.com@EXAMPLE.COM or *");
+      if (!text.equals(KerberosAcceptor.ANY_PRINCIPAL)
+          && (text.indexOf('@') <= 0 || text.endsWith("@") || text.contains(" "))) {
+        throw new IllegalArgumentException(
+            "expected a Kerberos principal with its realm like HTTP/proxy.example.com@EXAMPLE.COM,"
+                + " or *, got "
+                + YamlDocuments.describe(text));
+      }
+      return text;
+    }
+
+    private static String text(Setting setting, String expected) {
+      if (!(setting.value() instanceof String text) || text.isBlank()) {
+        throw new IllegalArgumentException(
+            "expected " + expected + ", got " + YamlDocuments.describe(setting.value()));
+      }
+      return text.trim();
     }
 
     /**

@@ -135,7 +135,11 @@ class ProxyConfigLoaderTest {
         "POLICY_STATE_SERVICE_REQUEST_TIMEOUT",
         "POLICY_BROKER_URL",
         "POLICY_CACHE_FILE",
-        "POLICY_RESYNC_INTERVAL" // StateServiceConfigTest
+        "POLICY_RESYNC_INTERVAL", // StateServiceConfigTest
+        "KERBEROS_KEYTAB",
+        "KERBEROS_PRINCIPAL",
+        "KERBEROS_REALM",
+        "KERBEROS_SOCKS5_PROTECTION" // KerberosConfigTest
       })
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
@@ -182,7 +186,11 @@ class ProxyConfigLoaderTest {
               POLICY_STATE_SERVICE_REQUEST_TIMEOUT,
               POLICY_BROKER_URL,
               POLICY_CACHE_FILE,
-              POLICY_RESYNC_INTERVAL ->
+              POLICY_RESYNC_INTERVAL,
+              KERBEROS_KEYTAB,
+              KERBEROS_PRINCIPAL,
+              KERBEROS_REALM,
+              KERBEROS_SOCKS5_PROTECTION ->
               throw new AssertionError(key);
         };
     Object actual =
@@ -211,7 +219,11 @@ class ProxyConfigLoaderTest {
               POLICY_STATE_SERVICE_REQUEST_TIMEOUT,
               POLICY_BROKER_URL,
               POLICY_CACHE_FILE,
-              POLICY_RESYNC_INTERVAL ->
+              POLICY_RESYNC_INTERVAL,
+              KERBEROS_KEYTAB,
+              KERBEROS_PRINCIPAL,
+              KERBEROS_REALM,
+              KERBEROS_SOCKS5_PROTECTION ->
               throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
@@ -227,7 +239,8 @@ class ProxyConfigLoaderTest {
     "shutdown.drainTimeout, ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT",
     "tls.certificate, ZCPROXY_TLS_CERTIFICATE",
     "tls.privateKey, ZCPROXY_TLS_PRIVATE_KEY",
-    "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED"
+    "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED",
+    "kerberos.keytab, ZCPROXY_KERBEROS_KEYTAB"
   })
   void environmentNamesFollowTheKeyPath(String path, String envName) {
     assertThat(ConfigKey.byPath(path).orElseThrow().envName()).isEqualTo(envName);
