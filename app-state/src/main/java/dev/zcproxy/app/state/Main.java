@@ -34,6 +34,13 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    // The embedded Artemis broker frees its journal buffers through Netty, which can do that only
+    // with sun.misc.Unsafe; Netty turns Unsafe off by default on Java 25 unless the JVM was started
+    // with --sun-misc-unsafe-memory-access=allow. Without it the broker cannot reload its journal
+    // after a restart. An explicit -Dio.netty.noUnsafe still wins.
+    if (System.getProperty("io.netty.noUnsafe") == null) {
+      System.setProperty("io.netty.noUnsafe", "false");
+    }
     int status = new Main(System.getenv(), System.out, System.err).run(args);
     if (status != 0) {
       System.exit(status);

@@ -1,5 +1,6 @@
 package dev.zcproxy.outbound.jms;
 
+import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -40,6 +41,13 @@ public final class EmbeddedArtemisBroker implements AutoCloseable {
    */
   public static EmbeddedArtemisBroker start(URI listen, Path dataDirectory) {
     ArtemisUris.requireTcp(listen);
+    if (!PlatformDependent.hasUnsafe()) {
+      // Artemis's NIO journal frees its direct buffers through Netty's cleaner, which on Java 25
+      // works only with Unsafe: the broker would start once and then fail to reload its journal.
+      throw new IllegalStateException(
+          "the embedded broker needs Netty with sun.misc.Unsafe: start the JVM with"
+              + " --sun-misc-unsafe-memory-access=allow (or -Dio.netty.noUnsafe=false)");
+    }
     Objects.requireNonNull(dataDirectory, "dataDirectory");
     Configuration configuration = new ConfigurationImpl();
     try {
