@@ -4,21 +4,15 @@ import static dev.zcproxy.it.support.SocksAssertions.assertSocks5Refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.zcproxy.domain.service.ReadPolicySnapshotService;
-import dev.zcproxy.domain.state.PolicyDigest;
-import dev.zcproxy.domain.state.PolicyRevision;
 import dev.zcproxy.it.support.Closeables;
 import dev.zcproxy.it.support.Curl;
 import dev.zcproxy.it.support.FreePorts;
+import dev.zcproxy.it.support.LiveStateService;
 import dev.zcproxy.it.support.OriginServer;
 import dev.zcproxy.it.support.ProxyProcess;
 import dev.zcproxy.it.support.Socks5Client;
 import dev.zcproxy.it.support.Socks5Reply;
-import dev.zcproxy.it.support.StateProcess;
 import dev.zcproxy.it.support.TcpEchoServer;
-import dev.zcproxy.outbound.jpa.JpaPersistence;
-import dev.zcproxy.outbound.jpa.TestDatabase;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,10 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,63 +38,36 @@ import org.junit.jupiter.api.io.TempDir;
 class LivePolicyIT {
 
   private static final Duration AWAIT = Duration.ofSeconds(60);
-  private static final Pattern KEY = Pattern.compile("\"key\":\"([^\"]+)\"");
-  private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
-  private static final Pattern STATUS =
-      Pattern.compile("\"revision\":(\\d+),\"digest\":\"([0-9a-f]{64})\"");
 
   @TempDir Path workDir;
 
-  static String schema;
-  static String adminKey;
-  static String proxyKey;
-  static StateProcess state;
+  static LiveStateService state;
   static OriginServer origin;
   static TcpEchoServer echo;
 
   @BeforeAll
   static void startStateService() {
-    TestDatabase database = TestDatabase.get();
-    schema = TestDatabase.newSchemaName();
-    ProxyProcess.Exited made =
-        StateProcess.runExpectingExit("live-policy-key", Map.of(), "new-api-key");
-    assertThat(made.status()).as(made.output()).isZero();
-    adminKey = made.output().strip();
-    Map<String, String> environment = new LinkedHashMap<>();
-    environment.put("ZCPROXY_STATE_DB_URL", database.jdbcUrl());
-    environment.put("ZCPROXY_STATE_DB_USER", database.user());
-    database.password().ifPresent(p -> environment.put("ZCPROXY_STATE_DB_PASSWORD", p));
-    environment.put("ZCPROXY_STATE_DB_SCHEMA", schema);
-    environment.put("ZCPROXY_STATE_BOOTSTRAP_KEY", adminKey);
-    state = StateProcess.start("live-policy", environment);
-    HttpResponse<String> key =
-        state.postJson("/api/v1/api-keys", adminKey, "{\"name\":\"proxy\",\"scope\":\"proxy\"}");
-    assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
-    proxyKey = group(KEY, key.body());
+    state = LiveStateService.start("live-policy", Map.of());
     origin = OriginServer.start();
     echo = TcpEchoServer.start();
   }
 
   @AfterAll
   static void stopEverything() throws Exception {
-    Closeables.closeAll(origin, echo);
-    if (state != null) {
-      state.close();
-    }
-    TestDatabase.get().dropSchema(schema);
+    Closeables.closeAll(origin, echo, state);
   }
 
   @Test
   void changesReachTheNextConnectionAndARevokedUserLosesItsOpenTunnel() throws IOException {
-    createUser("alice");
-    String rule = createRule("alice", origin.port(), echo.port());
-    try (ProxyProcess proxy = proxy(state.port()).name("LivePolicyIT-follow").start()) {
+    state.createUser("alice");
+    String rule = state.createRule("alice", origin.port(), echo.port());
+    try (ProxyProcess proxy = proxy(state.process().port()).name("LivePolicyIT-follow").start()) {
       assertThat(alice(proxy).fetch(origin.url("localhost", "/hello")).bodyText())
           .isEqualTo(OriginServer.HELLO_BODY);
-      awaitDigestOfTheDatabase(proxy);
+      state.awaitDigestOfTheDatabase(proxy, AWAIT);
 
       // The rule no longer reaches the origin: the next connection is refused.
-      replaceRule(rule, "alice", echo.port());
+      state.replaceRule(rule, "alice", echo.port());
       await()
           .atMost(AWAIT)
           .until(() -> alice(proxy).fetch(origin.url("localhost", "/hello")).exitCode() != 0);
@@ -113,7 +77,7 @@ class LivePolicyIT {
           Socks5Reply.NOT_ALLOWED_BY_RULESET);
 
       try (Socks5Client tunnel = Socks5Client.connect(proxy.port())) {
-        tunnel.authenticate("alice", "wonderland-in-2026");
+        tunnel.authenticate("alice", LiveStateService.PASSWORD);
         Socks5Reply reply =
             tunnel.request(
                 Socks5Client.CONNECT,
@@ -121,10 +85,7 @@ class LivePolicyIT {
         assertThat(reply.code()).isEqualTo(Socks5Reply.SUCCEEDED);
         assertEchoes(tunnel, "while alice is enabled");
 
-        HttpResponse<String> disabled =
-            state.putJson(
-                "/api/v1/users/alice", adminKey, "{\"groups\":[\"staff\"],\"enabled\":false}");
-        assertThat(disabled.statusCode()).as(disabled.body()).isEqualTo(200);
+        state.disableUser("alice");
 
         tunnel.socket().setSoTimeout((int) AWAIT.toMillis());
         assertThat(tunnel.closedByProxy()).as("the tunnel is closed by the proxy").isTrue();
@@ -135,17 +96,18 @@ class LivePolicyIT {
       // At least this one; curl's earlier tunnel to the origin may still be half open.
       assertThat(proxy.admin("/metrics").body())
           .containsPattern("zcproxy_tunnels_closed_by_policy_total [1-9]");
-      awaitDigestOfTheDatabase(proxy);
+      state.awaitDigestOfTheDatabase(proxy, AWAIT);
       proxy.assertCleanLog();
     }
   }
 
   @Test
   void aRestartWithTheStateServiceDownServesFromTheCacheFile() throws IOException {
-    createUser("bob");
-    createRule("bob", origin.port());
-    try (ProxyProcess first = proxy(state.port()).name("LivePolicyIT-cache-fill").start()) {
-      awaitDigestOfTheDatabase(first);
+    state.createUser("bob");
+    state.createRule("bob", origin.port());
+    try (ProxyProcess first =
+        proxy(state.process().port()).name("LivePolicyIT-cache-fill").start()) {
+      state.awaitDigestOfTheDatabase(first, AWAIT);
     }
     Path cache = workDir.resolve("conf/cache/policy.json");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)))
@@ -156,7 +118,7 @@ class LivePolicyIT {
       assertThat(restarted.admin("/policy").body()).contains("\"origin\":\"cache\"");
       Curl.Result result =
           Curl.socks5Hostname(restarted.port())
-              .user("bob", "wonderland-in-2026")
+              .user("bob", LiveStateService.PASSWORD)
               .fetch(origin.url("localhost", "/hello"));
       assertThat(result.exitCode()).as(result.toString()).isZero();
       assertThat(result.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
@@ -166,8 +128,8 @@ class LivePolicyIT {
 
   @Test
   void withNoSnapshotAndNoStateServiceNoOneIsAdmitted() {
-    createUser("carol");
-    createRule("carol", origin.port());
+    state.createUser("carol");
+    state.createRule("carol", origin.port());
     int nobody = FreePorts.tcp();
     try (ProxyProcess proxy = proxy(nobody).name("LivePolicyIT-nothing").startUnready()) {
       HttpResponse<String> ready = proxy.admin("/readyz");
@@ -177,7 +139,7 @@ class LivePolicyIT {
 
       Curl.Result result =
           Curl.socks5Hostname(proxy.port())
-              .user("carol", "wonderland-in-2026")
+              .user("carol", LiveStateService.PASSWORD)
               .fetch(origin.url("localhost", "/hello"));
       assertThat(result.exitCode()).as(result.toString()).isNotZero();
       assertThat(result.bodyText()).isEmpty();
@@ -192,82 +154,16 @@ class LivePolicyIT {
               stateService: { url: "http://127.0.0.1:%d", apiKey: "%s", connectTimeout: 2s }
               cacheFile: cache/policy.json
               resyncInterval: 300ms"""
-                .formatted(statePort, proxyKey));
+                .formatted(statePort, state.proxyKey()));
   }
 
   private static Curl alice(ProxyProcess proxy) {
-    return Curl.socks5Hostname(proxy.port()).user("alice", "wonderland-in-2026");
-  }
-
-  private static void createUser(String name) {
-    HttpResponse<String> created =
-        state.postJson(
-            "/api/v1/users",
-            adminKey,
-            "{\"name\":\"%s\",\"password\":\"wonderland-in-2026\",\"groups\":[\"staff\"]}"
-                .formatted(name));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-  }
-
-  private static String createRule(String user, int... ports) {
-    HttpResponse<String> created = state.postJson("/api/v1/rules", adminKey, rule(user, ports));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    return group(ID, created.body());
-  }
-
-  private static void replaceRule(String id, String user, int... ports) {
-    HttpResponse<String> replaced =
-        state.putJson("/api/v1/rules/" + id, adminKey, rule(user, ports));
-    assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
-  }
-
-  private static String rule(String user, int... ports) {
-    StringBuilder list = new StringBuilder();
-    for (int port : ports) {
-      list.append(list.isEmpty() ? "" : ",").append('"').append(port).append('"');
-    }
-    return "{\"action\":\"allow\",\"users\":[\"%s\"],\"destinations\":[\"127.0.0.1/32\"],\"ports\":[%s]}"
-        .formatted(user, list);
-  }
-
-  /** The proxy reaches the database's revision, and then has exactly the database's digest. */
-  private static void awaitDigestOfTheDatabase(ProxyProcess proxy) {
-    String expected = databaseRevisionAndDigest();
-    await()
-        .atMost(AWAIT)
-        .untilAsserted(
-            () -> {
-              Matcher status = STATUS.matcher(proxy.admin("/policy").body());
-              assertThat(status.find()).isTrue();
-              assertThat(status.group(1) + " " + status.group(2)).isEqualTo(expected);
-            });
-  }
-
-  /** Read from PostgreSQL directly, not through the service the proxy uses. */
-  private static String databaseRevisionAndDigest() {
-    TestDatabase database = TestDatabase.get();
-    try (JpaPersistence store =
-        JpaPersistence.start(
-            database.settings(database.jdbcUrl()).withSchema(schema), new SimpleMeterRegistry())) {
-      PolicyRevision snapshot =
-          new ReadPolicySnapshotService(
-                  store.unitOfWork(), store.users(), store.rules(), store.outbox())
-              .snapshot();
-      return snapshot.revision() + " " + PolicyDigest.of(snapshot);
-    } catch (Exception unreachable) {
-      throw new AssertionError("cannot read the database", unreachable);
-    }
+    return Curl.socks5Hostname(proxy.port()).user("alice", LiveStateService.PASSWORD);
   }
 
   private static void assertEchoes(Socks5Client tunnel, String text) throws IOException {
     byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
     tunnel.send(bytes);
     assertThat(tunnel.readExactly(bytes.length)).isEqualTo(bytes);
-  }
-
-  private static String group(Pattern pattern, String text) {
-    Matcher matcher = pattern.matcher(text);
-    assertThat(matcher.find()).as(text).isTrue();
-    return matcher.group(1);
   }
 }

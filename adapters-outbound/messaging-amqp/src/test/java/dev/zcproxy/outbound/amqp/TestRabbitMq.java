@@ -15,7 +15,7 @@ import org.testcontainers.rabbitmq.RabbitMQContainer;
  * Testcontainers. With neither, every test that needs it fails saying so: a missing broker is never
  * a skipped test. Tests never share an exchange, so runs in parallel do not collide.
  */
-final class TestRabbitMq {
+public final class TestRabbitMq {
 
   static final String NO_BROKER =
       "No RabbitMQ for the tests: set ZCPROXY_TEST_AMQP_URL (e.g."
@@ -32,7 +32,7 @@ final class TestRabbitMq {
     this.container = container;
   }
 
-  static synchronized TestRabbitMq get() {
+  public static synchronized TestRabbitMq get() {
     if (instance == null) {
       instance = locate();
     }
@@ -60,7 +60,7 @@ final class TestRabbitMq {
     return new TestRabbitMq(URI.create(container.getAmqpUrl()), container);
   }
 
-  URI uri() {
+  public URI uri() {
     return uri;
   }
 
@@ -69,7 +69,7 @@ final class TestRabbitMq {
    * ({@code rabbitmqctl close_connection}), as an operator or a broker going down would; returns
    * how many it closed.
    */
-  int closeConnections(String fragment) throws IOException, InterruptedException {
+  public int closeConnections(String fragment) throws IOException, InterruptedException {
     String listing =
         rabbitmqctl("-q", "list_connections", "--no-table-headers", "pid", "client_properties");
     List<String> pids = new ArrayList<>();
