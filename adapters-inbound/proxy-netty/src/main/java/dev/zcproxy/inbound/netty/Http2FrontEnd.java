@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP/2 to the proxy on the shared port (h2c with prior knowledge, or TLS with ALPN {@code h2}):
  * Netty's frame codec and multiplexer on the client connection, one child channel per stream, each
- * served by an {@link Http2ConnectStream}. The limits are Netty's protections, set explicitly:
+ * served by an {@link Http2RequestStream} (CONNECT tunnels and forwarded {@code http://} requests).
+ * The limits are Netty's protections, set explicitly:
  *
  * <ul>
  *   <li>{@value #MAX_CONCURRENT_STREAMS} concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS);
@@ -46,10 +48,18 @@ final class Http2FrontEnd {
   static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
   static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
 
-  private final ProxyContext context;
+  /** How a request received over HTTP/2 is named in {@code Via}. */
+  static final HttpVersion HTTP_2 = new HttpVersion("HTTP", 2, 0, true);
 
-  Http2FrontEnd(ProxyContext context) {
+  private final ProxyContext context;
+  private final HttpFrontEnd http;
+
+  /**
+   * @param http the HTTP/1.1 front end, whose upstream pool and {@code Via} name forwarding shares
+   */
+  Http2FrontEnd(ProxyContext context, HttpFrontEnd http) {
     this.context = context;
+    this.http = http;
   }
 
   static Http2FrameCodec newCodec() {
@@ -84,7 +94,7 @@ final class Http2FrontEnd {
     pipeline.addAfter(
         PipelineNames.H2_FRAME_CODEC,
         PipelineNames.H2_MULTIPLEX,
-        new Http2MultiplexHandler(new StreamInitializer(context, session)));
+        new Http2MultiplexHandler(new StreamInitializer(context, http, session)));
     pipeline.addAfter(
         PipelineNames.H2_MULTIPLEX,
         PipelineNames.H2_IDLE_TIMEOUT,
@@ -105,21 +115,27 @@ final class Http2FrontEnd {
     pipeline.channel().config().setAutoRead(true);
   }
 
-  /** Puts an {@link Http2ConnectStream} on each stream the client opens. */
+  /**
+   * Puts an {@link Http2RequestStream} on each stream the client opens, with flow-control credit
+   * returned by hand.
+   */
   private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
     private final ProxyContext context;
+    private final HttpFrontEnd http;
     private final Http2Session session;
 
-    StreamInitializer(ProxyContext context, Http2Session session) {
+    StreamInitializer(ProxyContext context, HttpFrontEnd http, Http2Session session) {
       this.context = context;
+      this.http = http;
       this.session = session;
     }
 
     @Override
     protected void initChannel(Http2StreamChannel stream) {
+      Http2FlowCredit.manual(stream);
       stream
           .pipeline()
-          .addLast(PipelineNames.H2_CONNECT_STREAM, new Http2ConnectStream(context, session));
+          .addLast(PipelineNames.H2_REQUEST_STREAM, new Http2RequestStream(context, http, session));
     }
   }
 }

@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * client connection, so a tunnel over HTTP/2 is never offered to a socket relay.
  *
  * <ul>
- *   <li>Client to upstream: DATA frames' buffers are written upstream as they are. The stream is
- *       read (and so, by Netty's multiplexer, its window credit returned with WINDOW_UPDATE) only
- *       while the upstream is writable: once the upstream's write buffer passes its high water mark
- *       the stream is not read, its window runs out, and the client must stop.
+ *   <li>Client to upstream: DATA frames' buffers are written upstream as they are, and each frame's
+ *       window credit goes back to the client (WINDOW_UPDATE) only once the upstream socket has
+ *       taken its bytes ({@link Http2FlowCredit}): a slow upstream makes the client stop when its
+ *       window runs out, and the proxy holds at most one window per stream. The stream is also read
+ *       only while the upstream is writable.
  *   <li>Upstream to client: the upstream is read only while the stream is writable, which Netty
  *       ties to the stream's and the connection's send windows and to the client socket's
  *       writability.
@@ -74,9 +75,10 @@ final class Http2Tunnel {
    * Starts relaying.
    *
    * @param early DATA the client sent before the tunnel was up, or null; this takes it
+   * @param earlyCredit the flow-control window the early frames took, returned once they are out
    * @param clientEnded whether the client has sent END_STREAM already
    */
-  void open(ByteBuf early, boolean clientEnded) {
+  void open(ByteBuf early, int earlyCredit, boolean clientEnded) {
     metrics.tunnelOpened(Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY);
     upstream.config().setAutoRead(false);
     upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -87,7 +89,9 @@ final class Http2Tunnel {
     if (early != null) {
       metrics.bytesRelayed(
           Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY, "upstream", early.readableBytes());
-      upstream.writeAndFlush(early, upstream.voidPromise());
+      upstream.writeAndFlush(early).addListener(written -> giveCredit(earlyCredit));
+    } else {
+      giveCredit(earlyCredit);
     }
     if (clientEnded) {
       endToUpstream();
@@ -95,6 +99,10 @@ final class Http2Tunnel {
       stream.read();
     }
     upstream.read();
+  }
+
+  private void giveCredit(int bytes) {
+    Http2FlowCredit.give(stream, bytes);
   }
 
   private void endToUpstream() {
@@ -166,8 +174,10 @@ final class Http2Tunnel {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      int credit = Http2FlowCredit.of(msg);
       if (state == State.CLOSED || toUpstreamEnded) {
         ReferenceCountUtil.release(msg);
+        giveCredit(credit);
         return;
       }
       if (msg instanceof Http2DataFrame data) {
@@ -175,9 +185,10 @@ final class Http2Tunnel {
         ByteBuf content = data.content();
         if (content.isReadable()) {
           unreportedBytes += content.readableBytes();
-          upstream.write(content, upstream.voidPromise());
+          upstream.write(content).addListener(written -> giveCredit(credit));
         } else {
           content.release();
+          giveCredit(credit);
         }
         if (end) {
           reportBytes();

@@ -36,7 +36,7 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
   ProtocolDetector(ProxyContext context) {
     this.context = context;
     this.http = new HttpFrontEnd(context);
-    this.http2 = new Http2FrontEnd(context);
+    this.http2 = new Http2FrontEnd(context, http);
   }
 
   @Override
