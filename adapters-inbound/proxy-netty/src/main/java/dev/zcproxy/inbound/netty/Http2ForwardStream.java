@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -291,11 +292,16 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
     done = true;
     exchange = null;
     releasePending();
+    // read on, dropping what comes, so the stream can close (Netty keeps unread frames)
+    ctx.channel().config().setAutoRead(true);
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    ReferenceCountUtil.release(event); // e.g. the client's RST_STREAM: the stream closes next
+    if (event instanceof Http2ResetFrame) {
+      ctx.close(); // the client gave up: channelInactive aborts the exchange
+    }
+    ReferenceCountUtil.release(event);
   }
 
   @Override

@@ -133,6 +133,7 @@ final class Http2FrontEnd {
     @Override
     protected void initChannel(Http2StreamChannel stream) {
       Http2FlowCredit.manual(stream);
+      session.track(stream);
       stream
           .pipeline()
           .addLast(PipelineNames.H2_REQUEST_STREAM, new Http2RequestStream(context, http, session));

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -275,6 +276,8 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
     context.metrics().connectionRejected(Http2FrontEnd.PROTOCOL, rejection.label());
     log.debug("{}: refused with {}: {}", ctx.channel(), rejection.status(), rejection.getMessage());
     Http2Responses.refuse(ctx.channel(), rejection, headRequest, clientEnded);
+    // read on, dropping what comes, so the stream can close (Netty keeps unread frames)
+    ctx.channel().config().setAutoRead(true);
   }
 
   private void releaseEarly() {
@@ -285,7 +288,10 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    ReferenceCountUtil.release(event); // e.g. the client's RST_STREAM: the stream closes next
+    if (event instanceof Http2ResetFrame) {
+      ctx.close(); // frames still queued for this handler are released with the stream
+    }
+    ReferenceCountUtil.release(event);
   }
 
   @Override

@@ -4,10 +4,12 @@ import dev.zcproxy.domain.auth.Principal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,7 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
 
   private final ProxyContext context;
   private final Set<Principal> admittedUsers = new HashSet<>();
+  private final Set<Http2StreamChannel> streams = new HashSet<>();
   private String acceptedAuthorization;
   private Principal acceptedPrincipal;
 
@@ -53,6 +56,29 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     }
     admittedUsers.add(principal);
     return true;
+  }
+
+  /**
+   * Keeps {@code stream} until it closes. A stream whose handler is not reading keeps the frames
+   * that arrived meanwhile, and Netty closes such a stream only once they are read; so when the
+   * connection goes, {@link #channelInactive} closes every stream still open, which releases them.
+   */
+  void track(Http2StreamChannel stream) {
+    streams.add(stream);
+    stream.closeFuture().addListener(closed -> streams.remove(stream));
+  }
+
+  /** Streams open on this connection. */
+  int openStreams() {
+    return streams.size();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    for (Http2StreamChannel stream : List.copyOf(streams)) {
+      stream.close();
+    }
+    ctx.fireChannelInactive();
   }
 
   @Override

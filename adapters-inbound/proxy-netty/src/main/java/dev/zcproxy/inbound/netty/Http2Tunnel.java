@@ -237,6 +237,7 @@ final class Http2Tunnel {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof Http2ResetFrame reset) {
         log.debug("{}: client reset the tunnel stream: {}", stream, reset.errorCode());
+        stream.close(); // streamClosed resets the upstream
       }
       ReferenceCountUtil.release(event);
     }

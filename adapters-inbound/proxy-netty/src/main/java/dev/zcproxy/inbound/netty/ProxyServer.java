@@ -228,7 +228,7 @@ public final class ProxyServer implements AutoCloseable {
         .ifPresent(
             identity ->
                 log.info(
-                    "TLS on: clients may speak TLS first (ALPN http/1.1); certificate {}, SHA-256"
+                    "TLS on: clients may speak TLS first (ALPN h2, http/1.1); certificate {}, SHA-256"
                         + " {}",
                     identity.subject(),
                     identity.fingerprint()));

@@ -199,6 +199,41 @@ class Http2ForwardTest {
   }
 
   @Test
+  void over_tls_alpn_prefers_h2_which_serves_forwarding_and_connect() throws Exception {
+    server.close();
+    server = newServer(ProxyTestKit.settings().withTls(TlsTestKit.identity()));
+    proxy = server.start();
+    Channel connection =
+        Http2TestKit.connect(
+            clientGroup,
+            proxy,
+            new ConnectionEvents(),
+            Http2TestKit.alpnClientContext(Http2TestKit.H2, "http/1.1"));
+    assertThat(Http2TestKit.negotiated(connection)).isEqualTo(Http2TestKit.H2);
+
+    Recorder get =
+        Http2TestKit.open(connection, request("GET", originAuthority(), "/hello", ALICE), true);
+    Recorder connect =
+        Http2TestKit.open(
+            connection,
+            new DefaultHttp2Headers()
+                .method("CONNECT")
+                .authority(originAuthority())
+                .set("proxy-authorization", ALICE),
+            false);
+    await().atMost(AWAIT).until(() -> get.ended && connect.status() != null);
+    assertThat(get.status()).isEqualTo("200");
+    assertThat(get.received()).isEqualTo("hello GET");
+    assertThat(connect.status()).isEqualTo("200");
+    connect.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", true);
+    await().atMost(AWAIT).until(() -> connect.ended);
+    assertThat(connect.received()).startsWith("HTTP/1.1 200").endsWith("hello GET");
+    assertThat(registry.find("zcproxy.connections").tag("protocol", "h2").counter().count())
+        .isEqualTo(1);
+    connection.close().sync();
+  }
+
+  @Test
   void a_large_post_streams_both_ways() throws Exception {
     long requestSize = 8L * 1024 * 1024 + 123;
     long responseSize = 12L * 1024 * 1024 + 45;
