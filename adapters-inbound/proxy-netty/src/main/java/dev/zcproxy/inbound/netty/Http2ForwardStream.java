@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -62,6 +63,7 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
   private final HttpProxyRequest request;
   private final ArrayDeque<Piece> pending = new ArrayDeque<>();
   private final ArrayDeque<Object> early;
+  private final Runnable countOut;
   private final boolean headRequest;
   private ChannelHandlerContext ctx;
   private HttpForwardExchange exchange;
@@ -77,6 +79,7 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
   /**
    * @param early frames the stream read while the request was authenticated; this takes them
    * @param clientEnded whether the request headers ended the stream
+   * @param countOut run once when the exchange is over, for {@link Http2FrontEnd#activeStreams}
    */
   Http2ForwardStream(
       ProxyContext context,
@@ -84,7 +87,9 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
       Principal principal,
       HttpProxyRequest request,
       boolean clientEnded,
-      ArrayDeque<Object> early) {
+      ArrayDeque<Object> early,
+      Runnable countOut) {
+    this.countOut = countOut;
     this.context = context;
     this.frontEnd = frontEnd;
     this.principal = principal;
@@ -289,6 +294,7 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
   }
 
   private void finish() {
+    countOut.run();
     done = true;
     exchange = null;
     releasePending();
@@ -300,6 +306,12 @@ final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwa
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof Http2ResetFrame) {
       ctx.close(); // the client gave up: channelInactive aborts the exchange
+    } else if (event instanceof IdleStateEvent) {
+      if (exchange != null) {
+        exchange.onIdle(context.settings().streamIdleTimeout()); // 504, or a reset mid-response
+      } else {
+        ctx.close();
+      }
     }
     ReferenceCountUtil.release(event);
   }

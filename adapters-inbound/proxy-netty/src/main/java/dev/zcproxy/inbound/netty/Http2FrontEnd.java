@@ -1,6 +1,7 @@
 package dev.zcproxy.inbound.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -13,6 +14,8 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * HTTP/2 to the proxy on the shared port (h2c with prior knowledge, or TLS with ALPN {@code h2}):
@@ -33,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * The handshake is the preface: its guard is done once the codec takes over. From then on an idle
- * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it.
+ * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it, and
+ * an idle stream (no frame either way for {@code streamIdleTimeout}) is closed on its own: a
+ * forwarded request still waiting for its response gets 504, anything else RST_STREAM(CANCEL). On
+ * shutdown each connection gets GOAWAY ({@link #goAway}) and closes when its streams are done.
  */
 final class Http2FrontEnd {
 
@@ -53,6 +59,7 @@ final class Http2FrontEnd {
 
   private final ProxyContext context;
   private final HttpFrontEnd http;
+  private final AtomicInteger activeStreams = new AtomicInteger();
 
   /**
    * @param http the HTTP/1.1 front end, whose upstream pool and {@code Via} name forwarding shares
@@ -60,6 +67,40 @@ final class Http2FrontEnd {
   Http2FrontEnd(ProxyContext context, HttpFrontEnd http) {
     this.context = context;
     this.http = http;
+  }
+
+  /** Streams relaying now, over every connection: CONNECT tunnels and forwarding exchanges. */
+  int activeStreams() {
+    return activeStreams.get();
+  }
+
+  /** Counts a stream that started relaying; the returned action counts it out, once. */
+  Runnable streamStarted() {
+    activeStreams.incrementAndGet();
+    AtomicBoolean ended = new AtomicBoolean();
+    return () -> {
+      if (ended.compareAndSet(false, true)) {
+        activeStreams.decrementAndGet();
+      }
+    };
+  }
+
+  /**
+   * Graceful shutdown of an HTTP/2 connection (RFC 9113 §6.8): GOAWAY with the last stream the
+   * proxy will serve, then the connection closes once its open streams have finished, or after
+   * {@code drain}. Other connections are left alone.
+   */
+  static void goAway(Channel connection, Duration drain) {
+    connection
+        .eventLoop()
+        .execute(
+            () -> {
+              Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+              if (codec != null && connection.isActive()) {
+                codec.gracefulShutdownTimeoutMillis(drain.toMillis());
+                connection.close(); // the codec sends GOAWAY and waits for the streams
+              }
+            });
   }
 
   static Http2FrameCodec newCodec() {
@@ -94,7 +135,7 @@ final class Http2FrontEnd {
     pipeline.addAfter(
         PipelineNames.H2_FRAME_CODEC,
         PipelineNames.H2_MULTIPLEX,
-        new Http2MultiplexHandler(new StreamInitializer(context, http, session)));
+        new Http2MultiplexHandler(new StreamInitializer(context, http, this, session)));
     pipeline.addAfter(
         PipelineNames.H2_MULTIPLEX,
         PipelineNames.H2_IDLE_TIMEOUT,
@@ -122,11 +163,14 @@ final class Http2FrontEnd {
   private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
     private final ProxyContext context;
     private final HttpFrontEnd http;
+    private final Http2FrontEnd http2;
     private final Http2Session session;
 
-    StreamInitializer(ProxyContext context, HttpFrontEnd http, Http2Session session) {
+    StreamInitializer(
+        ProxyContext context, HttpFrontEnd http, Http2FrontEnd http2, Http2Session session) {
       this.context = context;
       this.http = http;
+      this.http2 = http2;
       this.session = session;
     }
 
@@ -134,9 +178,15 @@ final class Http2FrontEnd {
     protected void initChannel(Http2StreamChannel stream) {
       Http2FlowCredit.manual(stream);
       session.track(stream);
+      Duration idle = context.settings().streamIdleTimeout();
       stream
           .pipeline()
-          .addLast(PipelineNames.H2_REQUEST_STREAM, new Http2RequestStream(context, http, session));
+          .addLast(
+              PipelineNames.H2_STREAM_IDLE_TIMEOUT,
+              new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS))
+          .addLast(
+              PipelineNames.H2_REQUEST_STREAM,
+              new Http2RequestStream(context, http, http2, session));
     }
   }
 }

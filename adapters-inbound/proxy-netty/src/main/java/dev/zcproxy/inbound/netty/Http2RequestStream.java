@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -66,6 +67,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
 
   private final ProxyContext context;
   private final HttpFrontEnd frontEnd;
+  private final Http2FrontEnd http2;
   private final Http2Session session;
   private final ArrayDeque<Object> early = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
@@ -76,9 +78,11 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
   /** The request to forward; null for a CONNECT. */
   private HttpProxyRequest forward;
 
-  Http2RequestStream(ProxyContext context, HttpFrontEnd frontEnd, Http2Session session) {
+  Http2RequestStream(
+      ProxyContext context, HttpFrontEnd frontEnd, Http2FrontEnd http2, Http2Session session) {
     this.context = context;
     this.frontEnd = frontEnd;
+    this.http2 = http2;
     this.session = session;
   }
 
@@ -226,7 +230,8 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
   private void forward(Principal principal) {
     state = State.HANDED_OVER;
     Http2ForwardStream stream =
-        new Http2ForwardStream(context, frontEnd, principal, forward, clientEnded, early);
+        new Http2ForwardStream(
+            context, frontEnd, principal, forward, clientEnded, early, http2.streamStarted());
     ctx.pipeline().replace(this, PipelineNames.H2_FORWARD, stream);
     stream.start();
   }
@@ -250,7 +255,8 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
       }
     }
     ByteBuf earlyBytes = earlyData.take();
-    Http2Tunnel tunnel = new Http2Tunnel(stream, upstream, context.metrics());
+    Http2Tunnel tunnel =
+        new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted());
     ctx.pipeline().replace(this, PipelineNames.H2_RELAY, tunnel.streamSide());
     tunnel.open(earlyBytes, credit, clientEnded);
   }
@@ -290,6 +296,9 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof Http2ResetFrame) {
       ctx.close(); // frames still queued for this handler are released with the stream
+    } else if (event instanceof IdleStateEvent) {
+      log.debug("{}: HTTP/2 stream idle in state {}, closing", ctx.channel(), state);
+      ctx.close();
     }
     ReferenceCountUtil.release(event);
   }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -52,6 +53,7 @@ final class Http2Tunnel {
   private final Http2StreamChannel stream;
   private final Channel upstream;
   private final ProxyMetrics metrics;
+  private final Runnable countOut;
   private final StreamSide streamSide = new StreamSide();
   private final UpstreamSide upstreamSide = new UpstreamSide();
   private State state = State.OPEN;
@@ -60,7 +62,12 @@ final class Http2Tunnel {
   private boolean streamPaused;
   private boolean upstreamPaused;
 
-  Http2Tunnel(Http2StreamChannel stream, Channel upstream, ProxyMetrics metrics) {
+  /**
+   * @param countOut run once when the tunnel closes, for {@link Http2FrontEnd#activeStreams}
+   */
+  Http2Tunnel(
+      Http2StreamChannel stream, Channel upstream, ProxyMetrics metrics, Runnable countOut) {
+    this.countOut = countOut;
     this.stream = stream;
     this.upstream = upstream;
     this.metrics = metrics;
@@ -165,6 +172,7 @@ final class Http2Tunnel {
     if (state == State.OPEN) {
       state = State.CLOSED;
       metrics.tunnelClosed(Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY);
+      countOut.run();
     }
   }
 
@@ -238,6 +246,9 @@ final class Http2Tunnel {
       if (event instanceof Http2ResetFrame reset) {
         log.debug("{}: client reset the tunnel stream: {}", stream, reset.errorCode());
         stream.close(); // streamClosed resets the upstream
+      } else if (event instanceof IdleStateEvent) {
+        log.debug("{}: tunnel stream idle, closing", stream);
+        stream.close(); // RST_STREAM(CANCEL); streamClosed resets the upstream
       }
       ReferenceCountUtil.release(event);
     }

@@ -39,6 +39,11 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
     this.http2 = new Http2FrontEnd(context, http);
   }
 
+  /** The HTTP/2 front end, whose streams count as tunnels. */
+  Http2FrontEnd http2() {
+    return http2;
+  }
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ctx.read(); // AUTO_READ is off from accept on: every read is asked for

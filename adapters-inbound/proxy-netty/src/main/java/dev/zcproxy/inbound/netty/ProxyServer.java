@@ -54,6 +54,7 @@ public final class ProxyServer implements AutoCloseable {
   private volatile RelaySelector relay;
   private ChannelGroup clients;
   private Channel listener;
+  private volatile Http2FrontEnd http2;
 
   public ProxyServer(
       ProxyServerSettings settings,
@@ -142,6 +143,8 @@ public final class ProxyServer implements AutoCloseable {
             tracker,
             metrics);
     clients = new DefaultChannelGroup("zcproxy-clients", GlobalEventExecutor.INSTANCE);
+    ProxyChannelInitializer initializer = new ProxyChannelInitializer(context, tracker, clients);
+    http2 = initializer.http2();
 
     ChannelFuture bound =
         new ServerBootstrap()
@@ -151,7 +154,7 @@ public final class ProxyServer implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(new ProxyChannelInitializer(context, tracker, clients))
+            .childHandler(initializer)
             .bind(settings.listen())
             .awaitUninterruptibly();
     if (!bound.isSuccess()) {
@@ -181,6 +184,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     state = State.STOPPED;
     listener.close().awaitUninterruptibly();
+    clients.forEach(client -> Http2FrontEnd.goAway(client, drain));
     int open = clients.size();
     if (open > 0 && drain.isPositive()) {
       log.info("stopping: waiting up to {} for {} connections to finish", drain, open);
@@ -199,10 +203,15 @@ public final class ProxyServer implements AutoCloseable {
     shutdown(Duration.ZERO);
   }
 
-  /** Tunnels currently relaying (CONNECT and BIND). */
+  /**
+   * Tunnels currently relaying (CONNECT and BIND), and HTTP/2 streams relaying (CONNECT tunnels and
+   * forwarded requests).
+   */
   public int activeTunnels() {
     RelaySelector current = relay;
-    return current == null ? 0 : current.activeTunnels();
+    Http2FrontEnd streams = http2;
+    return (current == null ? 0 : current.activeTunnels())
+        + (streams == null ? 0 : streams.activeStreams());
   }
 
   private void releaseResources() {

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
  * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
  *     SOCKS over TLS); when empty, a TLS client is closed
+ * @param streamIdleTimeout an HTTP/2 stream (a tunnel or a forwarded request) with no frame either
+ *     way for this long is closed on its own, while its connection carries on
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -32,7 +34,8 @@ public record ProxyServerSettings(
     int maxConnections,
     int maxConnectionsPerSource,
     int maxConnectionsPerUser,
-    Optional<TlsIdentity> tls) {
+    Optional<TlsIdentity> tls,
+    Duration streamIdleTimeout) {
 
   public enum RelayMode {
     AUTO,
@@ -54,6 +57,35 @@ public record ProxyServerSettings(
       throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
     }
     Objects.requireNonNull(tls, "tls");
+    requirePositive(streamIdleTimeout, "streamIdleTimeout");
+  }
+
+  /** Settings whose HTTP/2 streams idle out like connections ({@code idleTimeout}). */
+  public ProxyServerSettings(
+      InetSocketAddress listen,
+      RelayMode relay,
+      Duration handshakeTimeout,
+      Duration idleTimeout,
+      Duration connectTimeout,
+      Duration bindAcceptTimeout,
+      int maxHandshakeBytes,
+      int maxConnections,
+      int maxConnectionsPerSource,
+      int maxConnectionsPerUser,
+      Optional<TlsIdentity> tls) {
+    this(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        idleTimeout);
   }
 
   /** Settings without TLS. */
@@ -95,7 +127,25 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
-        Optional.of(identity));
+        Optional.of(identity),
+        streamIdleTimeout);
+  }
+
+  /** The same settings with another HTTP/2 stream idle timeout. */
+  public ProxyServerSettings withStreamIdleTimeout(Duration timeout) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        timeout);
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

@@ -63,6 +63,7 @@ class Http2ForwardTest {
     origin.createContext("/hello", this::hello);
     origin.createContext("/upload", this::upload);
     origin.createContext("/slow-upload", this::slowUpload);
+    origin.createContext("/stall", this::stall);
     origin.start();
     server = newServer(ProxyTestKit.settings());
     proxy = server.start();
@@ -125,6 +126,17 @@ class Http2ForwardTest {
         out.write(pattern, 0, (int) Math.min(pattern.length, size - sent));
       }
     }
+  }
+
+  /** Answers only once the test lets the origin read. */
+  private void stall(HttpExchange exchange) throws IOException {
+    try {
+      originMayRead.await();
+    } catch (InterruptedException stop) {
+      Thread.currentThread().interrupt();
+    }
+    exchange.sendResponseHeaders(204, -1);
+    exchange.close();
   }
 
   /** Reads nothing until the test says so, then counts the body. */
@@ -337,6 +349,23 @@ class Http2ForwardTest {
     assertThat(noAuthority.received()).contains(":authority");
     assertThat(asterisk.status()).isEqualTo("501");
     assertThat(connection.isActive()).as("refusals end streams, not the connection").isTrue();
+    connection.close().sync();
+  }
+
+  @Test
+  void a_stream_whose_origin_stays_silent_gets_504_after_the_stream_idle_timeout()
+      throws Exception {
+    server.close();
+    server = newServer(ProxyTestKit.settings().withStreamIdleTimeout(Duration.ofSeconds(1)));
+    proxy = server.start();
+    Channel connection = connect();
+    Recorder stalled =
+        Http2TestKit.open(connection, request("GET", originAuthority(), "/stall", ALICE), true);
+
+    await().atMost(AWAIT).until(() -> stalled.ended);
+    assertThat(stalled.status()).isEqualTo("504");
+    assertThat(connection.isActive()).isTrue();
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
     connection.close().sync();
   }
 

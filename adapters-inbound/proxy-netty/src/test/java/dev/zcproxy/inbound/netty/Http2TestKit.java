@@ -82,7 +82,10 @@ final class Http2TestKit {
                   channel.pipeline().addLast(tls.newHandler(channel.alloc()));
                 }
                 channel.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
-                channel.pipeline().addLast(new Http2MultiplexHandler(events));
+                channel
+                    .pipeline()
+                    .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+                    .addLast(events); // connection-level frames pass the multiplexer
               }
             })
         .connect(proxy)

@@ -63,7 +63,8 @@ public record ProxyConfig(
       int maxHandshakeBytes,
       int maxConnections,
       int maxConnectionsPerSource,
-      int maxConnectionsPerUser) {}
+      int maxConnectionsPerUser,
+      Duration streamIdleTimeout) {}
 
   /**
    * @param drainTimeout how long established tunnels may run on after a shutdown signal
@@ -88,6 +89,7 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
+    settings = settings.withStreamIdleTimeout(limits.streamIdleTimeout());
     return tls.map(settings::withTls).orElse(settings);
   }
 }
