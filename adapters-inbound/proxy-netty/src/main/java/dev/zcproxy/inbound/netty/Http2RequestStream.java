@@ -221,8 +221,8 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
           }
 
           @Override
-          public void refused(ProxyRefusal.Kind kind) {
-            refuse(HttpRejection.ofRefusal(new ProxyRefusal(kind, refusalMessage(kind))));
+          public void refused(ProxyRefusal refusal) {
+            refuse(HttpRejection.ofRefusal(refusal)); // as for forwarding: a 403 names the rule
           }
         });
   }
@@ -259,17 +259,6 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
         new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted());
     ctx.pipeline().replace(this, PipelineNames.H2_RELAY, tunnel.streamSide());
     tunnel.open(earlyBytes, credit, clientEnded);
-  }
-
-  private static String refusalMessage(ProxyRefusal.Kind kind) {
-    return switch (kind) {
-      case NOT_ALLOWED -> "the proxy's policy does not allow this destination";
-      case HOST_UNREACHABLE -> "the destination host cannot be resolved or reached";
-      case NETWORK_UNREACHABLE -> "the destination network is unreachable";
-      case CONNECTION_REFUSED -> "the destination refused the connection";
-      case TIMEOUT -> "the destination did not answer in time";
-      case GENERAL_FAILURE -> "the proxy could not reach the destination";
-    };
   }
 
   /** Answers the stream with an error status and ends it. */

@@ -331,19 +331,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
     ctx.channel().writeAndFlush(HttpResponses.connectionEstablished());
   }
 
-  void tunnelRefused(ProxyRefusal.Kind kind) {
-    refuse(
-        new HttpRejection(
-            HttpRejection.statusFor(kind),
-            ProxyRefusals.label(kind),
-            switch (kind) {
-              case NOT_ALLOWED -> "the proxy's policy does not allow this destination";
-              case HOST_UNREACHABLE -> "the destination host cannot be resolved or reached";
-              case NETWORK_UNREACHABLE -> "the destination network is unreachable";
-              case CONNECTION_REFUSED -> "the destination refused the connection";
-              case TIMEOUT -> "the destination did not answer in time";
-              case GENERAL_FAILURE -> "the proxy could not reach the destination";
-            }));
+  /** The same answer as a refused forwarded request: a 403 names the policy rule. */
+  void tunnelRefused(ProxyRefusal refusal) {
+    refuse(HttpRejection.ofRefusal(refusal));
   }
 
   /** Answers the current request with an error, then closes. */

@@ -161,6 +161,9 @@ class Http2ProxyServerTest {
     await().atMost(AWAIT).until(() -> refused.status() != null);
     assertThat(refused.status()).isEqualTo("403");
     await().atMost(AWAIT).until(() -> refused.ended);
+    assertThat(refused.received())
+        .as("named like a forwarded request's 403")
+        .isEqualTo("127.0.0.1:" + DENIED_PORT + " not allowed for alice: denied by rule 1\n");
     connection.close().sync();
   }
 
