@@ -3,7 +3,7 @@ package dev.zcproxy.inbound.netty;
 import dev.zcproxy.domain.auth.Principal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -101,7 +101,14 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException || cause instanceof Http2Exception) {
+    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+      // A connection error (Rapid Reset, a flood, a protocol violation): the codec tells this
+      // handler first, then sends GOAWAY with the error's code and closes. Closing here would
+      // send GOAWAY(NO_ERROR) before it.
+      log.debug("{}: HTTP/2 connection error: {}", ctx.channel(), cause.toString());
+      return;
+    }
+    if (cause instanceof IOException) {
       log.debug("{}: HTTP/2 client connection failed: {}", ctx.channel(), cause.toString());
     } else {
       log.warn("{}: unexpected error on an HTTP/2 client connection", ctx.channel(), cause);

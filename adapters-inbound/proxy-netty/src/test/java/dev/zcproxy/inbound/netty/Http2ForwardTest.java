@@ -370,6 +370,39 @@ class Http2ForwardTest {
   }
 
   @Test
+  void rapid_reset_of_forwarding_streams_is_a_connection_error() throws Exception {
+    ConnectionEvents events = new ConnectionEvents();
+    Channel connection = Http2TestKit.connect(clientGroup, proxy, events);
+    int streams = Http2FrontEnd.MAX_RST_FRAMES + 50;
+    for (int i = 0; i < streams && connection.isActive(); i++) {
+      Recorder stream;
+      try {
+        stream =
+            Http2TestKit.open(connection, request("GET", originAuthority(), "/hello", ALICE), true);
+      } catch (Exception connectionGone) {
+        break; // the proxy gave up on the connection while the loop ran
+      }
+      stream.stream.writeAndFlush(
+          new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(
+              io.netty.handler.codec.http2.Http2Error.CANCEL));
+    }
+
+    await().atMost(AWAIT).until(() -> !connection.isActive());
+    assertThat(events.errorCodes)
+        .contains(io.netty.handler.codec.http2.Http2Error.ENHANCE_YOUR_CALM.code());
+    events.goAway.release();
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+
+    // the proxy serves the next connection as usual
+    Channel next = connect();
+    Recorder get =
+        Http2TestKit.open(next, request("GET", originAuthority(), "/hello", ALICE), true);
+    await().atMost(AWAIT).until(() -> get.ended);
+    assertThat(get.status()).isEqualTo("200");
+    next.close().sync();
+  }
+
+  @Test
   void a_request_that_already_passed_this_proxy_is_a_loop() throws Exception {
     Channel connection = connect();
     Recorder first =

@@ -44,12 +44,19 @@ final class Http2TestKit {
 
   /** What the connection's parent channel saw (GOAWAY). */
   static final class ConnectionEvents extends ChannelInboundHandlerAdapter {
+    /** The first GOAWAY; the caller releases it. */
     volatile Http2GoAwayFrame goAway;
+
+    /** Every GOAWAY's error code, in order. */
+    final java.util.List<Long> errorCodes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Http2GoAwayFrame frame) {
-        goAway = frame.retain();
+        errorCodes.add(frame.errorCode());
+        if (goAway == null) {
+          goAway = frame.retain();
+        }
       }
       ReferenceCountUtil.release(msg);
     }
