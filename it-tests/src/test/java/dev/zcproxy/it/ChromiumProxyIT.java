@@ -43,7 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChromiumProxyIT {
 
-  private static final String VIA_OF_THIS_PROXY = "1\\.1 zcproxy-[0-9a-f]{8}";
+  /** {@code Via} names the protocol the proxy received the request in: HTTP/1.1, or HTTP/2. */
+  private static final String VIA_OF_THIS_PROXY_OVER_HTTP_1 = "1\\.1 zcproxy-[0-9a-f]{8}";
+
+  private static final String VIA_OF_THIS_PROXY_OVER_HTTP_2 = "2 zcproxy-[0-9a-f]{8}";
 
   @TempDir static Path workDir;
 
@@ -81,7 +84,7 @@ class ChromiumProxyIT {
         Chromium.httpProxy(proxy.port()).dumpDom(origin.url("/page/http-proxy"));
 
     assertThat(result.dom()).as(result.toString()).contains(OriginServer.PAGE_PARAGRAPH);
-    assertForwardedByTheProxy("/page/http-proxy");
+    assertForwardedByTheProxy("/page/http-proxy", VIA_OF_THIS_PROXY_OVER_HTTP_1);
     proxy.assertCleanLog();
   }
 
@@ -89,15 +92,20 @@ class ChromiumProxyIT {
   void rendersAPageThroughHttpsToTheProxyWithItsKeyPinned() {
     String pin = spkiSha256(proxy.port());
     double tlsConnectionsBefore = tlsConnections();
+    double h2ConnectionsBefore = h2Connections();
 
     Chromium.Result result =
         Chromium.httpsProxyPinned(proxy.port(), pin).dumpDom(origin.url("/page/https-proxy"));
 
     assertThat(result.dom()).as(result.toString()).contains(OriginServer.PAGE_PARAGRAPH);
-    assertForwardedByTheProxy("/page/https-proxy");
+    // ALPN offers h2 first: Chromium takes it and sends its page load over HTTP/2
+    assertForwardedByTheProxy("/page/https-proxy", VIA_OF_THIS_PROXY_OVER_HTTP_2);
     assertThat(tlsConnections())
         .as("TLS connections to the proxy")
         .isGreaterThan(tlsConnectionsBefore);
+    assertThat(h2Connections())
+        .as("HTTP/2 connections to the proxy (ALPN h2)")
+        .isGreaterThan(h2ConnectionsBefore);
     proxy.assertCleanLog();
   }
 
@@ -136,13 +144,10 @@ class ChromiumProxyIT {
     proxy.assertCleanLog();
   }
 
-  private static void assertForwardedByTheProxy(String path) {
+  private static void assertForwardedByTheProxy(String path, String via) {
     List<ReceivedRequest> received = origin.requestsTo(path);
     assertThat(received).hasSize(1);
-    assertThat(received.getFirst().header("Via"))
-        .singleElement()
-        .asString()
-        .matches(VIA_OF_THIS_PROXY);
+    assertThat(received.getFirst().header("Via")).singleElement().asString().matches(via);
   }
 
   /**
@@ -186,6 +191,10 @@ class ChromiumProxyIT {
 
   private static double tlsConnections() {
     return sum("zcproxy_connections_total", List.of("protocol=\"tls\""));
+  }
+
+  private static double h2Connections() {
+    return sum("zcproxy_connections_total", List.of("protocol=\"h2\""));
   }
 
   /** Under {@code auto} the proxy picks the relay itself, so any relay's bytes count. */

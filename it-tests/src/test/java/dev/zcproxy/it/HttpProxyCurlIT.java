@@ -193,7 +193,7 @@ class HttpProxyCurlIT {
   }
 
   @Test
-  void connectRefusalHasShortTextBody() {
+  void connectRefusalHasShortTextBodyNamingTheRule() {
     // curl does not show the body of a failed CONNECT: a raw socket does.
     RawHttp.Response response =
         RawHttp.exchange(
@@ -203,7 +203,10 @@ class HttpProxyCurlIT {
 
     assertThat(response.status()).as(response.text()).isEqualTo(403);
     assertThat(response.text()).containsIgnoringCase("\r\nContent-Type: text/plain");
-    assertThat(response.body()).isEqualTo("the proxy's policy does not allow this destination\n");
+    // the same text as a forwarded request's 403: it names the rule
+    assertThat(response.body())
+        .isEqualTo(
+            "127.0.0.1:" + deniedOrigin.port() + " not allowed for alice: denied by rule 1\n");
     assertThat(response.closed()).isTrue();
     proxy.assertCleanLog();
   }

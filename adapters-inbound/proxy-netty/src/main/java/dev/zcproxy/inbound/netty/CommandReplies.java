@@ -12,4 +12,12 @@ interface CommandReplies {
   void success(InetSocketAddress address);
 
   void failure(ProxyRefusal.Kind kind);
+
+  /**
+   * The same, with the refusal's reason for a protocol that can carry text (HTTP names the policy
+   * rule in its 403); SOCKS has only its reply code.
+   */
+  default void failure(ProxyRefusal refusal) {
+    failure(refusal.kind());
+  }
 }

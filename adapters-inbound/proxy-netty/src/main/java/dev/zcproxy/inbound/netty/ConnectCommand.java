@@ -26,7 +26,8 @@ final class ConnectCommand {
   interface Outcome {
     void connected(Channel upstream, AuthorizedDestination target);
 
-    void refused(ProxyRefusal.Kind kind);
+    /** With the reason, which names the policy rule for a refusal of the policy. */
+    void refused(ProxyRefusal refusal);
   }
 
   static void start(
@@ -54,8 +55,8 @@ final class ConnectCommand {
           }
 
           @Override
-          public void refused(ProxyRefusal.Kind kind) {
-            replies.failure(kind);
+          public void refused(ProxyRefusal refusal) {
+            replies.failure(refusal);
           }
         });
   }
@@ -132,14 +133,14 @@ final class ConnectCommand {
     replies.failure(refusal(client, stage.protocol(), destination, cause));
   }
 
-  /** Logs why {@code destination} is out of reach and says what kind of refusal that is. */
-  private static ProxyRefusal.Kind refusal(
+  /** Logs why {@code destination} is out of reach and says why, as the refusal. */
+  private static ProxyRefusal refusal(
       Channel client, String protocol, Destination destination, Throwable cause) {
     if (!(cause instanceof ProxyRefusal)) {
       log.warn("{}: {} to {} failed unexpectedly", client, protocol, destination, cause);
     }
     ProxyRefusal refusal = ProxyRefusals.of(cause);
     log.debug("{}: {} refused: {}", client, protocol, refusal.getMessage());
-    return refusal.kind();
+    return refusal;
   }
 }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>IP literals skip DNS. Two special-use names from RFC 6761 never leave the process: {@code
  * localhost} (and {@code *.localhost}) is the loopback address, and {@code *.invalid} does not
- * exist.
+ * exist. The policy is asked about an invalid name all the same, before the client learns that it
+ * does not resolve: a client the policy refuses gets the refusal, as for any other name ({@link
+ * #invalidName}).
  *
  * <p>A {@link DnsNameResolver} belongs to one event loop, so there is one per loop, created on
  * first use; they share their caches. A whole lookup, retries included, is bounded by the connect
@@ -46,6 +48,8 @@ final class DnsDestinationGate implements DestinationGate, AutoCloseable {
       List.of(
           InetAddress.ofLiteral("127.0.0.1"), // IPv4 first, as the resolver orders answers
           InetAddress.ofLiteral("::1"));
+
+  private static final InetAddress UNSPECIFIED = InetAddress.ofLiteral("0.0.0.0");
 
   private final AuthorizeConnectionUseCase authorization;
   private final Duration timeout;
@@ -92,9 +96,7 @@ final class DnsDestinationGate implements DestinationGate, AutoCloseable {
     if (isLocalhost(host)) {
       authorize(promise, principal, destination, LOOPBACK, protocol);
     } else if (isInvalid(host)) {
-      promise.setFailure(
-          new ProxyRefusal(
-              ProxyRefusal.Kind.HOST_UNREACHABLE, host + " is a reserved invalid name"));
+      promise.setFailure(invalidName(principal, destination, protocol));
     } else {
       resolve(loop, promise, principal, destination, protocol);
     }
@@ -183,6 +185,34 @@ final class DnsDestinationGate implements DestinationGate, AutoCloseable {
         new ProxyRefusal(
             ProxyRefusal.Kind.NOT_ALLOWED,
             destination + " not allowed for " + principal.name() + ": " + firstDenial.detail()));
+  }
+
+  /**
+   * Why an invalid name cannot be reached: the policy's refusal if it refuses the name, else that
+   * the name does not resolve. With no address to decide on, the policy is asked about the
+   * unspecified address, which no allow rule reaches by name or {@code *} (the egress guard stops
+   * it): a guard denial therefore means that a rule allows the name, and only a deny rule or no
+   * rule at all is a refusal.
+   */
+  private ProxyRefusal invalidName(
+      Principal principal, Destination destination, Protocol protocol) {
+    String host = destination.host();
+    Decision decision;
+    try {
+      decision =
+          authorization.authorize(
+              principal, new ConnectRequest(host, UNSPECIFIED, destination.port(), protocol));
+    } catch (RuntimeException bug) {
+      log.error("authorizing {} for {} failed", destination, principal.name(), bug);
+      return new ProxyRefusal(ProxyRefusal.Kind.GENERAL_FAILURE, "authorization failed");
+    }
+    if (decision instanceof Decision.Deny deny && deny.reason() != Decision.Reason.EGRESS_GUARD) {
+      return new ProxyRefusal(
+          ProxyRefusal.Kind.NOT_ALLOWED,
+          destination + " not allowed for " + principal.name() + ": " + deny.detail());
+    }
+    return new ProxyRefusal(
+        ProxyRefusal.Kind.HOST_UNREACHABLE, host + " is a reserved invalid name");
   }
 
   private DnsNameResolver resolverFor(EventLoop loop) {

@@ -61,13 +61,24 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof ByteBuf data) {
       bytesRead += data.readableBytes();
-      if (bytesRead > settings.maxHandshakeBytes()) {
+      if (bytesRead > settings.maxHandshakeBytes() && !startsHttp2(data)) {
         data.release();
         trip(ctx, TOO_LARGE);
         return;
       }
     }
     ctx.fireChannelRead(msg);
+  }
+
+  /**
+   * An HTTP/2 client sends its preface, SETTINGS, requests and their first DATA at once (inside TLS
+   * one read may decrypt all of it). That is not an oversized handshake: the HTTP/2 front end takes
+   * the connection within this read, removes the guard, and its codec bounds what a client may send
+   * (header list size, concurrent streams, flow-control windows).
+   */
+  private boolean startsHttp2(ByteBuf data) {
+    return bytesRead == data.readableBytes()
+        && Http2PrefaceDetector.classify(data) == Http2PrefaceDetector.Verdict.HTTP2;
   }
 
   @Override

@@ -1,9 +1,11 @@
 package dev.zcproxy.inbound.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -12,11 +14,14 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * HTTP/2 to the proxy on the shared port (h2c with prior knowledge, or TLS with ALPN {@code h2}):
  * Netty's frame codec and multiplexer on the client connection, one child channel per stream, each
- * served by an {@link Http2ConnectStream}. The limits are Netty's protections, set explicitly:
+ * served by an {@link Http2RequestStream} (CONNECT tunnels and forwarded {@code http://} requests).
+ * The limits are Netty's protections, set explicitly:
  *
  * <ul>
  *   <li>{@value #MAX_CONCURRENT_STREAMS} concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS);
@@ -31,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * The handshake is the preface: its guard is done once the codec takes over. From then on an idle
- * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it.
+ * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it, and
+ * an idle stream (no frame either way for {@code streamIdleTimeout}) is closed on its own: a
+ * forwarded request still waiting for its response gets 504, anything else RST_STREAM(CANCEL). On
+ * shutdown each connection gets GOAWAY ({@link #goAway}) and closes when its streams are done.
  */
 final class Http2FrontEnd {
 
@@ -46,10 +54,53 @@ final class Http2FrontEnd {
   static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
   static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
 
-  private final ProxyContext context;
+  /** How a request received over HTTP/2 is named in {@code Via}. */
+  static final HttpVersion HTTP_2 = new HttpVersion("HTTP", 2, 0, true);
 
-  Http2FrontEnd(ProxyContext context) {
+  private final ProxyContext context;
+  private final HttpFrontEnd http;
+  private final AtomicInteger activeStreams = new AtomicInteger();
+
+  /**
+   * @param http the HTTP/1.1 front end, whose upstream pool and {@code Via} name forwarding shares
+   */
+  Http2FrontEnd(ProxyContext context, HttpFrontEnd http) {
     this.context = context;
+    this.http = http;
+  }
+
+  /** Streams relaying now, over every connection: CONNECT tunnels and forwarding exchanges. */
+  int activeStreams() {
+    return activeStreams.get();
+  }
+
+  /** Counts a stream that started relaying; the returned action counts it out, once. */
+  Runnable streamStarted() {
+    activeStreams.incrementAndGet();
+    AtomicBoolean ended = new AtomicBoolean();
+    return () -> {
+      if (ended.compareAndSet(false, true)) {
+        activeStreams.decrementAndGet();
+      }
+    };
+  }
+
+  /**
+   * Graceful shutdown of an HTTP/2 connection (RFC 9113 §6.8): GOAWAY with the last stream the
+   * proxy will serve, then the connection closes once its open streams have finished, or after
+   * {@code drain}. Other connections are left alone.
+   */
+  static void goAway(Channel connection, Duration drain) {
+    connection
+        .eventLoop()
+        .execute(
+            () -> {
+              Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+              if (codec != null && connection.isActive()) {
+                codec.gracefulShutdownTimeoutMillis(drain.toMillis());
+                connection.close(); // the codec sends GOAWAY and waits for the streams
+              }
+            });
   }
 
   static Http2FrameCodec newCodec() {
@@ -84,7 +135,7 @@ final class Http2FrontEnd {
     pipeline.addAfter(
         PipelineNames.H2_FRAME_CODEC,
         PipelineNames.H2_MULTIPLEX,
-        new Http2MultiplexHandler(new StreamInitializer(context, session)));
+        new Http2MultiplexHandler(new StreamInitializer(context, http, this, session)));
     pipeline.addAfter(
         PipelineNames.H2_MULTIPLEX,
         PipelineNames.H2_IDLE_TIMEOUT,
@@ -105,21 +156,37 @@ final class Http2FrontEnd {
     pipeline.channel().config().setAutoRead(true);
   }
 
-  /** Puts an {@link Http2ConnectStream} on each stream the client opens. */
+  /**
+   * Puts an {@link Http2RequestStream} on each stream the client opens, with flow-control credit
+   * returned by hand.
+   */
   private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
     private final ProxyContext context;
+    private final HttpFrontEnd http;
+    private final Http2FrontEnd http2;
     private final Http2Session session;
 
-    StreamInitializer(ProxyContext context, Http2Session session) {
+    StreamInitializer(
+        ProxyContext context, HttpFrontEnd http, Http2FrontEnd http2, Http2Session session) {
       this.context = context;
+      this.http = http;
+      this.http2 = http2;
       this.session = session;
     }
 
     @Override
     protected void initChannel(Http2StreamChannel stream) {
+      Http2FlowCredit.manual(stream);
+      session.track(stream);
+      Duration idle = context.settings().streamIdleTimeout();
       stream
           .pipeline()
-          .addLast(PipelineNames.H2_CONNECT_STREAM, new Http2ConnectStream(context, session));
+          .addLast(
+              PipelineNames.H2_STREAM_IDLE_TIMEOUT,
+              new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS))
+          .addLast(
+              PipelineNames.H2_REQUEST_STREAM,
+              new Http2RequestStream(context, http, http2, session));
     }
   }
 }

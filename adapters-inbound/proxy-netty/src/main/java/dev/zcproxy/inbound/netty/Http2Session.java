@@ -3,11 +3,13 @@ package dev.zcproxy.inbound.netty;
 import dev.zcproxy.domain.auth.Principal;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,7 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
 
   private final ProxyContext context;
   private final Set<Principal> admittedUsers = new HashSet<>();
+  private final Set<Http2StreamChannel> streams = new HashSet<>();
   private String acceptedAuthorization;
   private Principal acceptedPrincipal;
 
@@ -55,6 +58,29 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     return true;
   }
 
+  /**
+   * Keeps {@code stream} until it closes. A stream whose handler is not reading keeps the frames
+   * that arrived meanwhile, and Netty closes such a stream only once they are read; so when the
+   * connection goes, {@link #channelInactive} closes every stream still open, which releases them.
+   */
+  void track(Http2StreamChannel stream) {
+    streams.add(stream);
+    stream.closeFuture().addListener(closed -> streams.remove(stream));
+  }
+
+  /** Streams open on this connection. */
+  int openStreams() {
+    return streams.size();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    for (Http2StreamChannel stream : List.copyOf(streams)) {
+      stream.close();
+    }
+    ctx.fireChannelInactive();
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ReferenceCountUtil.release(msg);
@@ -75,7 +101,14 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException || cause instanceof Http2Exception) {
+    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+      // A connection error (Rapid Reset, a flood, a protocol violation): the codec tells this
+      // handler first, then sends GOAWAY with the error's code and closes. Closing here would
+      // send GOAWAY(NO_ERROR) before it.
+      log.debug("{}: HTTP/2 connection error: {}", ctx.channel(), cause.toString());
+      return;
+    }
+    if (cause instanceof IOException) {
       log.debug("{}: HTTP/2 client connection failed: {}", ctx.channel(), cause.toString());
     } else {
       log.warn("{}: unexpected error on an HTTP/2 client connection", ctx.channel(), cause);

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * client connection, so a tunnel over HTTP/2 is never offered to a socket relay.
  *
  * <ul>
- *   <li>Client to upstream: DATA frames' buffers are written upstream as they are. The stream is
- *       read (and so, by Netty's multiplexer, its window credit returned with WINDOW_UPDATE) only
- *       while the upstream is writable: once the upstream's write buffer passes its high water mark
- *       the stream is not read, its window runs out, and the client must stop.
+ *   <li>Client to upstream: DATA frames' buffers are written upstream as they are, and each frame's
+ *       window credit goes back to the client (WINDOW_UPDATE) only once the upstream socket has
+ *       taken its bytes ({@link Http2FlowCredit}): a slow upstream makes the client stop when its
+ *       window runs out, and the proxy holds at most one window per stream. The stream is also read
+ *       only while the upstream is writable.
  *   <li>Upstream to client: the upstream is read only while the stream is writable, which Netty
  *       ties to the stream's and the connection's send windows and to the client socket's
  *       writability.
@@ -51,6 +53,7 @@ final class Http2Tunnel {
   private final Http2StreamChannel stream;
   private final Channel upstream;
   private final ProxyMetrics metrics;
+  private final Runnable countOut;
   private final StreamSide streamSide = new StreamSide();
   private final UpstreamSide upstreamSide = new UpstreamSide();
   private State state = State.OPEN;
@@ -59,7 +62,12 @@ final class Http2Tunnel {
   private boolean streamPaused;
   private boolean upstreamPaused;
 
-  Http2Tunnel(Http2StreamChannel stream, Channel upstream, ProxyMetrics metrics) {
+  /**
+   * @param countOut run once when the tunnel closes, for {@link Http2FrontEnd#activeStreams}
+   */
+  Http2Tunnel(
+      Http2StreamChannel stream, Channel upstream, ProxyMetrics metrics, Runnable countOut) {
+    this.countOut = countOut;
     this.stream = stream;
     this.upstream = upstream;
     this.metrics = metrics;
@@ -74,9 +82,10 @@ final class Http2Tunnel {
    * Starts relaying.
    *
    * @param early DATA the client sent before the tunnel was up, or null; this takes it
+   * @param earlyCredit the flow-control window the early frames took, returned once they are out
    * @param clientEnded whether the client has sent END_STREAM already
    */
-  void open(ByteBuf early, boolean clientEnded) {
+  void open(ByteBuf early, int earlyCredit, boolean clientEnded) {
     metrics.tunnelOpened(Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY);
     upstream.config().setAutoRead(false);
     upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -87,7 +96,9 @@ final class Http2Tunnel {
     if (early != null) {
       metrics.bytesRelayed(
           Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY, "upstream", early.readableBytes());
-      upstream.writeAndFlush(early, upstream.voidPromise());
+      upstream.writeAndFlush(early).addListener(written -> giveCredit(earlyCredit));
+    } else {
+      giveCredit(earlyCredit);
     }
     if (clientEnded) {
       endToUpstream();
@@ -95,6 +106,10 @@ final class Http2Tunnel {
       stream.read();
     }
     upstream.read();
+  }
+
+  private void giveCredit(int bytes) {
+    Http2FlowCredit.give(stream, bytes);
   }
 
   private void endToUpstream() {
@@ -157,6 +172,7 @@ final class Http2Tunnel {
     if (state == State.OPEN) {
       state = State.CLOSED;
       metrics.tunnelClosed(Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY);
+      countOut.run();
     }
   }
 
@@ -166,8 +182,10 @@ final class Http2Tunnel {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      int credit = Http2FlowCredit.of(msg);
       if (state == State.CLOSED || toUpstreamEnded) {
         ReferenceCountUtil.release(msg);
+        giveCredit(credit);
         return;
       }
       if (msg instanceof Http2DataFrame data) {
@@ -175,9 +193,10 @@ final class Http2Tunnel {
         ByteBuf content = data.content();
         if (content.isReadable()) {
           unreportedBytes += content.readableBytes();
-          upstream.write(content, upstream.voidPromise());
+          upstream.write(content).addListener(written -> giveCredit(credit));
         } else {
           content.release();
+          giveCredit(credit);
         }
         if (end) {
           reportBytes();
@@ -226,6 +245,10 @@ final class Http2Tunnel {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof Http2ResetFrame reset) {
         log.debug("{}: client reset the tunnel stream: {}", stream, reset.errorCode());
+        stream.close(); // streamClosed resets the upstream
+      } else if (event instanceof IdleStateEvent) {
+        log.debug("{}: tunnel stream idle, closing", stream);
+        stream.close(); // RST_STREAM(CANCEL); streamClosed resets the upstream
       }
       ReferenceCountUtil.release(event);
     }

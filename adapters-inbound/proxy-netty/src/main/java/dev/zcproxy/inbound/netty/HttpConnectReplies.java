@@ -20,6 +20,11 @@ final class HttpConnectReplies implements CommandReplies {
 
   @Override
   public void failure(ProxyRefusal.Kind kind) {
-    handler.tunnelRefused(kind);
+    failure(new ProxyRefusal(kind, HttpRejection.statusFor(kind).reasonPhrase()));
+  }
+
+  @Override
+  public void failure(ProxyRefusal refusal) {
+    handler.tunnelRefused(refusal);
   }
 }

@@ -3,6 +3,7 @@ package dev.zcproxy.inbound.netty;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -58,7 +59,7 @@ final class HttpForwardExchange {
           HttpMethod.PUT,
           HttpMethod.DELETE);
 
-  private final HttpProxyHandler owner;
+  private final HttpForwardClient owner;
   private final Channel client;
   private final ProxyContext context;
   private final HttpUpstreamPool pool;
@@ -66,6 +67,12 @@ final class HttpForwardExchange {
   private final Principal principal;
   private final HttpProxyRequest request;
   private final HttpRequest outbound;
+
+  /** What the client spoke: HTTP/1.0 gets neither interim responses nor chunks. */
+  private final HttpVersion received;
+
+  /** The metrics label of the client's protocol. */
+  private final String protocol;
 
   private AuthorizedDestination destination;
   private HttpUpstreamPool.Key key;
@@ -85,25 +92,36 @@ final class HttpForwardExchange {
   private boolean closeClient;
   private boolean finished;
 
+  /**
+   * @param client the channel the response goes to as HTTP/1.1 objects: the client connection, or
+   *     an HTTP/2 stream whose pipeline turns them into frames
+   * @param received the version the client spoke, for {@code Via} and the response's framing
+   * @param protocol the metrics label
+   */
   HttpForwardExchange(
-      HttpProxyHandler owner,
+      HttpForwardClient owner,
       Channel client,
       ProxyContext context,
       HttpFrontEnd frontEnd,
       Principal principal,
-      HttpProxyRequest request) {
+      HttpProxyRequest request,
+      HttpVersion received,
+      String protocol) {
     this.owner = owner;
+    this.received = received;
+    this.protocol = protocol;
     this.client = client;
     this.context = context;
     this.pool = frontEnd.pool();
     this.pseudonym = frontEnd.pseudonym();
     this.principal = principal;
     this.request = request;
-    this.outbound = rewriteRequest(request, pseudonym);
+    this.outbound = rewriteRequest(request, received, pseudonym);
   }
 
   /** The head the origin gets: origin form, HTTP/1.1, hop-by-hop fields gone, framing redone. */
-  private static HttpRequest rewriteRequest(HttpProxyRequest request, String pseudonym) {
+  private static HttpRequest rewriteRequest(
+      HttpProxyRequest request, HttpVersion received, String pseudonym) {
     HttpRequest head = request.head();
     HttpHeaders headers = head.headers();
     String contentLength = headers.get(HttpHeaderNames.CONTENT_LENGTH);
@@ -116,7 +134,7 @@ final class HttpForwardExchange {
     }
     // RFC 9112 §3.2.2: a proxy generates Host from the target, whatever the client said.
     headers.set(HttpHeaderNames.HOST, request.target().authority());
-    HttpForwardHeaders.addVia(headers, head.protocolVersion(), pseudonym);
+    HttpForwardHeaders.addVia(headers, received, pseudonym);
     return new DefaultHttpRequest(
         HttpVersion.HTTP_1_1, head.method(), request.target().pathAndQuery(), headers);
   }
@@ -203,17 +221,35 @@ final class HttpForwardExchange {
   }
 
   void sendRequestBody(HttpContent content) {
+    sendRequestBody(content, null);
+  }
+
+  /**
+   * Sends a piece of the body upstream.
+   *
+   * @param written run once the upstream connection has taken the piece (or failed to), or at once
+   *     when the piece is dropped; null for none. HTTP/2 returns flow-control credit here.
+   */
+  void sendRequestBody(HttpContent content, Runnable written) {
     if (!acceptsRequestBody()) {
       content.release();
+      if (written != null) {
+        written.run();
+      }
       return;
     }
     requestBodyBytes += content.content().readableBytes();
+    ChannelPromise promise = upstream.voidPromise();
+    if (written != null) {
+      promise = upstream.newPromise();
+      promise.addListener(done -> written.run());
+    }
     if (content instanceof LastHttpContent) {
       requestComplete = true;
-      upstream.writeAndFlush(content, upstream.voidPromise());
+      upstream.writeAndFlush(content, promise);
       maybeFinish();
     } else {
-      upstream.write(content, upstream.voidPromise());
+      upstream.write(content, promise);
     }
   }
 
@@ -254,7 +290,7 @@ final class HttpForwardExchange {
       // 100 Continue, 103 Early Hints: passed on, then the real answer follows. RFC 9110 §15.2:
       // never to an HTTP/1.0 client, which would take it for the answer.
       informational = true;
-      forwardInformational = request.head().protocolVersion().equals(HttpVersion.HTTP_1_1);
+      forwardInformational = !received.equals(HttpVersion.HTTP_1_0);
       if (forwardInformational) {
         HttpForwardHeaders.removeHopByHop(headers);
         HttpForwardHeaders.addVia(headers, response.protocolVersion(), pseudonym);
@@ -275,7 +311,7 @@ final class HttpForwardExchange {
     closeClient = !request.keepAlive() || !requestComplete;
     HttpForwardHeaders.removeHopByHop(headers);
     if (!bodyless && !hasLength) {
-      if (request.head().protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      if (!received.equals(HttpVersion.HTTP_1_0)) {
         HttpUtil.setTransferEncodingChunked(response, true);
       } else {
         closeClient = true; // HTTP/1.0 has no chunks: the body ends with the connection
@@ -453,14 +489,10 @@ final class HttpForwardExchange {
 
   private void reportBytes() {
     if (requestBodyBytes > 0) {
-      context
-          .metrics()
-          .bytesRelayed(HttpFrontEnd.PROTOCOL, ProxyMetrics.COPY, "upstream", requestBodyBytes);
+      context.metrics().bytesRelayed(protocol, ProxyMetrics.COPY, "upstream", requestBodyBytes);
     }
     if (responseBodyBytes > 0) {
-      context
-          .metrics()
-          .bytesRelayed(HttpFrontEnd.PROTOCOL, ProxyMetrics.COPY, "downstream", responseBodyBytes);
+      context.metrics().bytesRelayed(protocol, ProxyMetrics.COPY, "downstream", responseBodyBytes);
     }
   }
 }

@@ -55,9 +55,16 @@ final class HttpForwardHeaders {
 
   /** Appends this proxy to {@code Via}: the protocol it received the message in, and its name. */
   static void addVia(HttpHeaders headers, HttpVersion received, String pseudonym) {
-    headers.add(
-        HttpHeaderNames.VIA,
-        received.majorVersion() + "." + received.minorVersion() + " " + pseudonym);
+    headers.add(HttpHeaderNames.VIA, viaVersion(received) + " " + pseudonym);
+  }
+
+  /**
+   * RFC 9110 §7.6.3: the protocol version as the protocol names itself, {@code 1.1} or {@code 2}.
+   */
+  private static String viaVersion(HttpVersion version) {
+    return version.minorVersion() == 0 && version.majorVersion() >= 2
+        ? Integer.toString(version.majorVersion())
+        : version.majorVersion() + "." + version.minorVersion();
   }
 
   /**

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * connection that stays silent that long is closed without a word, and one that sent part of a head
  * gets 408.
  */
-final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements HandshakeStage {
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter
+    implements HandshakeStage, HttpForwardClient {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
 
   enum State {
@@ -245,7 +246,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
       return;
     }
     state = State.FORWARDING;
-    exchange = new HttpForwardExchange(this, ctx.channel(), context, frontEnd, principal, request);
+    exchange =
+        new HttpForwardExchange(
+            this,
+            ctx.channel(),
+            context,
+            frontEnd,
+            principal,
+            request,
+            request.head().protocolVersion(),
+            HttpFrontEnd.PROTOCOL);
     exchange.start();
     drain();
     readIfWanted();
@@ -272,18 +282,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
   // --- called by the exchange ---
 
   /** The upstream connection is ready for the request body. */
-  void exchangeReady() {
+  @Override
+  public void exchangeReady() {
     drain();
     readIfWanted();
   }
 
   /** The upstream can take more of the body. */
-  void requestBodyWanted() {
+  @Override
+  public void requestBodyWanted() {
     readIfWanted();
   }
 
   /** The exchange ended with the whole response written; the connection may carry on. */
-  void exchangeCompleted(boolean keepAlive) {
+  @Override
+  public void exchangeCompleted(boolean keepAlive) {
     exchange = null;
     headRequest = false;
     if (!keepAlive) {
@@ -297,13 +310,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
   }
 
   /** The exchange failed before the client saw a response: it gets this one. */
-  void exchangeFailed(HttpRejection rejection) {
+  @Override
+  public void exchangeFailed(HttpRejection rejection) {
     exchange = null;
     refuse(rejection);
   }
 
   /** The exchange failed in the middle of the response: all the client can get is a close. */
-  void exchangeAborted() {
+  @Override
+  public void exchangeAborted() {
     exchange = null;
     state = State.CLOSING;
     releasePending();
@@ -316,19 +331,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Han
     ctx.channel().writeAndFlush(HttpResponses.connectionEstablished());
   }
 
-  void tunnelRefused(ProxyRefusal.Kind kind) {
-    refuse(
-        new HttpRejection(
-            HttpRejection.statusFor(kind),
-            ProxyRefusals.label(kind),
-            switch (kind) {
-              case NOT_ALLOWED -> "the proxy's policy does not allow this destination";
-              case HOST_UNREACHABLE -> "the destination host cannot be resolved or reached";
-              case NETWORK_UNREACHABLE -> "the destination network is unreachable";
-              case CONNECTION_REFUSED -> "the destination refused the connection";
-              case TIMEOUT -> "the destination did not answer in time";
-              case GENERAL_FAILURE -> "the proxy could not reach the destination";
-            }));
+  /** The same answer as a refused forwarded request: a 403 names the policy rule. */
+  void tunnelRefused(ProxyRefusal refusal) {
+    refuse(HttpRejection.ofRefusal(refusal));
   }
 
   /** Answers the current request with an error, then closes. */

@@ -27,7 +27,9 @@ final class PipelineNames {
   static final String H2_MULTIPLEX = "h2-multiplex";
   static final String H2_IDLE_TIMEOUT = "h2-idle-timeout";
   static final String H2_SESSION = "h2-session";
-  static final String H2_CONNECT_STREAM = "h2-connect-stream";
+  static final String H2_STREAM_IDLE_TIMEOUT = "h2-stream-idle-timeout";
+  static final String H2_REQUEST_STREAM = "h2-request-stream";
+  static final String H2_FORWARD = "h2-forward";
   static final String H2_RELAY = "h2-relay";
   static final String IDLE_TIMEOUT = "idle-timeout";
   static final String RELAY = "relay";

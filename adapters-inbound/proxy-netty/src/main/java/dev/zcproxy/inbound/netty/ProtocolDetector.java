@@ -36,7 +36,12 @@ final class ProtocolDetector extends ChannelInboundHandlerAdapter {
   ProtocolDetector(ProxyContext context) {
     this.context = context;
     this.http = new HttpFrontEnd(context);
-    this.http2 = new Http2FrontEnd(context);
+    this.http2 = new Http2FrontEnd(context, http);
+  }
+
+  /** The HTTP/2 front end, whose streams count as tunnels. */
+  Http2FrontEnd http2() {
+    return http2;
   }
 
   @Override

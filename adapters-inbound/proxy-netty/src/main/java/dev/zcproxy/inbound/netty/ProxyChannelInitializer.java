@@ -32,6 +32,11 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.tlsDetector = tls == null ? null : new TlsDetector(tls);
   }
 
+  /** The HTTP/2 front end every connection of this server shares. */
+  Http2FrontEnd http2() {
+    return detector.http2();
+  }
+
   @Override
   protected void initChannel(Channel channel) {
     ConnectionTracker.Admission admission = tracker.admit(channel);

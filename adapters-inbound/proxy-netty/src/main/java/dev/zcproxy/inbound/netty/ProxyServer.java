@@ -56,6 +56,7 @@ public final class ProxyServer implements AutoCloseable {
   private ChannelGroup clients;
   private Channel listener;
   private volatile TlsFrontEnd tls; // null: TLS is not configured, or not started
+  private volatile Http2FrontEnd http2;
 
   public ProxyServer(
       ProxyServerSettings settings,
@@ -154,6 +155,9 @@ public final class ProxyServer implements AutoCloseable {
             .tls()
             .map(identity -> new TlsFrontEnd(identity, settings.tlsProvider(), metrics))
             .orElse(null);
+    ProxyChannelInitializer initializer =
+        new ProxyChannelInitializer(context, tracker, clients, tls);
+    http2 = initializer.http2();
 
     ChannelFuture bound =
         new ServerBootstrap()
@@ -163,7 +167,7 @@ public final class ProxyServer implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(new ProxyChannelInitializer(context, tracker, clients, tls))
+            .childHandler(initializer)
             .bind(settings.listen())
             .awaitUninterruptibly();
     if (!bound.isSuccess()) {
@@ -193,6 +197,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     state = State.STOPPED;
     listener.close().awaitUninterruptibly();
+    clients.forEach(client -> Http2FrontEnd.goAway(client, drain));
     int open = clients.size();
     if (open > 0 && drain.isPositive()) {
       log.info("stopping: waiting up to {} for {} connections to finish", drain, open);
@@ -219,7 +224,6 @@ public final class ProxyServer implements AutoCloseable {
     return tunnels;
   }
 
-  /** Tunnels currently relaying (CONNECT and BIND). */
   /**
    * Serves TLS with {@code next} from the next accepted connection on (a renewed certificate);
    * connections already up keep the identity they started with.
@@ -244,9 +248,15 @@ public final class ProxyServer implements AutoCloseable {
     return Optional.ofNullable(tls).map(TlsFrontEnd::providerName);
   }
 
+  /**
+   * Tunnels currently relaying (CONNECT and BIND), and HTTP/2 streams relaying (CONNECT tunnels and
+   * forwarded requests).
+   */
   public int activeTunnels() {
     RelaySelector current = relay;
-    return current == null ? 0 : current.activeTunnels();
+    Http2FrontEnd streams = http2;
+    return (current == null ? 0 : current.activeTunnels())
+        + (streams == null ? 0 : streams.activeStreams());
   }
 
   private void releaseResources() {
@@ -270,7 +280,7 @@ public final class ProxyServer implements AutoCloseable {
     if (tls != null) {
       TlsIdentity identity = tls.identity();
       log.info(
-          "TLS on ({}): clients may speak TLS first (ALPN http/1.1); certificate {}, SHA-256 {}",
+          "TLS on ({}): clients may speak TLS first (ALPN h2, http/1.1); certificate {}, SHA-256 {}",
           tls.providerName(),
           identity.subject(),
           identity.fingerprint());

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param tlsProvider which TLS implementation serves {@code tls}
  * @param kerberos the proxy's Kerberos service identity: when present, SOCKS5 offers GSS-API
  *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
+ * @param streamIdleTimeout an HTTP/2 stream (a tunnel or a forwarded request) with no frame either
+ *     way for this long is closed on its own, while its connection carries on
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -37,7 +39,8 @@ public record ProxyServerSettings(
     int maxConnectionsPerUser,
     Optional<TlsIdentity> tls,
     TlsProvider tlsProvider,
-    Optional<KerberosAcceptor> kerberos) {
+    Optional<KerberosAcceptor> kerberos,
+    Duration streamIdleTimeout) {
 
   public enum RelayMode {
     AUTO,
@@ -61,9 +64,13 @@ public record ProxyServerSettings(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(tlsProvider, "tlsProvider");
     Objects.requireNonNull(kerberos, "kerberos");
+    requirePositive(streamIdleTimeout, "streamIdleTimeout");
   }
 
-  /** Settings without TLS. */
+  /**
+   * Settings without TLS and Kerberos, whose HTTP/2 streams idle out like connections ({@code
+   * idleTimeout}).
+   */
   public ProxyServerSettings(
       InetSocketAddress listen,
       RelayMode relay,
@@ -86,9 +93,37 @@ public record ProxyServerSettings(
         maxConnections,
         maxConnectionsPerSource,
         maxConnectionsPerUser,
-        Optional.empty(),
-        TlsProvider.AUTO,
         Optional.empty());
+  }
+
+  /** As above, serving TLS with {@code tls} (when present) through the best provider here. */
+  public ProxyServerSettings(
+      InetSocketAddress listen,
+      RelayMode relay,
+      Duration handshakeTimeout,
+      Duration idleTimeout,
+      Duration connectTimeout,
+      Duration bindAcceptTimeout,
+      int maxHandshakeBytes,
+      int maxConnections,
+      int maxConnectionsPerSource,
+      int maxConnectionsPerUser,
+      Optional<TlsIdentity> tls) {
+    this(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        TlsProvider.AUTO,
+        Optional.empty(),
+        idleTimeout);
   }
 
   /** The same settings, serving TLS with {@code identity} through the best provider here. */
@@ -111,7 +146,8 @@ public record ProxyServerSettings(
         maxConnectionsPerUser,
         Optional.of(identity),
         provider,
-        kerberos);
+        kerberos,
+        streamIdleTimeout);
   }
 
   /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
@@ -129,7 +165,27 @@ public record ProxyServerSettings(
         maxConnectionsPerUser,
         tls,
         tlsProvider,
-        Optional.of(acceptor));
+        Optional.of(acceptor),
+        streamIdleTimeout);
+  }
+
+  /** The same settings with another HTTP/2 stream idle timeout. */
+  public ProxyServerSettings withStreamIdleTimeout(Duration timeout) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        tlsProvider,
+        kerberos,
+        timeout);
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

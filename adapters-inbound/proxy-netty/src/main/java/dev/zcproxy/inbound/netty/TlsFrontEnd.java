@@ -33,11 +33,12 @@ import javax.net.ssl.SSLException;
  *       byte budget as a plain one.
  * </ul>
  *
- * ALPN offers {@code http/1.1} only. HTTP/2 inside TLS waits until the proxy forwards {@code
- * http://} requests over HTTP/2 too, not only CONNECT: a browser that negotiated {@code h2} with an
- * HTTPS proxy sends its plain-HTTP page loads on it (headless Chromium got 501s in ChromiumProxyIT
- * when {@code h2} was offered). A client that offers no ALPN (a SOCKS client) or nothing the proxy
- * speaks is still admitted, with no protocol selected.
+ * ALPN offers {@code h2} first, then {@code http/1.1}. After {@code h2} the client sends the HTTP/2
+ * preface, which the {@link ProtocolDetector} behind recognizes as it does for h2c, and the {@link
+ * Http2FrontEnd} serves CONNECT and {@code http://} forwarding on it (a browser sends its
+ * plain-HTTP page loads to an HTTPS proxy over the protocol it negotiated). A client that offers no
+ * ALPN (a SOCKS client) or nothing the proxy speaks is still admitted, with no protocol selected,
+ * and the detector goes by its first bytes.
  */
 final class TlsFrontEnd {
 
@@ -116,6 +117,7 @@ final class TlsFrontEnd {
                   ApplicationProtocolConfig.Protocol.ALPN,
                   ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                   ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                  ApplicationProtocolNames.HTTP_2,
                   ApplicationProtocolNames.HTTP_1_1))
           .build();
     } catch (SSLException | RuntimeException unusable) {

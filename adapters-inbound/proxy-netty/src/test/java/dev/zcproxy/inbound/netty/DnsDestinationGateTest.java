@@ -176,6 +176,19 @@ class DnsDestinationGateTest {
   }
 
   @Test
+  void the_policy_is_asked_about_an_invalid_name_before_it_is_found_not_to_resolve() {
+    allowed = request -> !request.host().equals("secret.invalid");
+
+    assertThat(refusal(ask(Destination.ofHost("secret.invalid", 80))))
+        .as("refused by the policy: the client does not learn whether it resolves")
+        .isEqualTo(ProxyRefusal.Kind.NOT_ALLOWED);
+    assertThat(refusal(ask(Destination.ofHost("other.invalid", 80))))
+        .isEqualTo(ProxyRefusal.Kind.HOST_UNREACHABLE);
+    assertThat(asked).extracting(ConnectRequest::host).contains("secret.invalid", "other.invalid");
+    assertThat(dns.queries).isEmpty();
+  }
+
+  @Test
   void a_failing_policy_is_a_general_failure() {
     allowed =
         request -> {

@@ -190,6 +190,9 @@ class Http2ProxyServerTest {
     await().atMost(AWAIT).until(() -> refused.status() != null);
     assertThat(refused.status()).isEqualTo("403");
     await().atMost(AWAIT).until(() -> refused.ended);
+    assertThat(refused.received())
+        .as("named like a forwarded request's 403")
+        .isEqualTo("127.0.0.1:" + DENIED_PORT + " not allowed for alice: denied by rule 1\n");
     connection.close().sync();
   }
 
@@ -205,22 +208,22 @@ class Http2ProxyServerTest {
   }
 
   @Test
-  void a_connect_without_a_port_gets_400_and_other_methods_get_501() throws Exception {
+  void a_malformed_connect_gets_400() throws Exception {
     Channel connection = connect(proxy);
-    StreamRecorder malformed = openConnect(connection, "localhost", ALICE);
-    StreamRecorder get =
+    StreamRecorder noPort = openConnect(connection, "localhost", ALICE);
+    StreamRecorder withPath =
         open(
             connection,
             new DefaultHttp2Headers()
-                .method("GET")
-                .scheme("http")
-                .authority("example.com")
-                .path("/"),
-            true);
+                .method("CONNECT")
+                .authority(echoAuthority())
+                .path("/")
+                .set("proxy-authorization", ALICE),
+            false);
 
-    await().atMost(AWAIT).until(() -> malformed.status() != null && get.status() != null);
-    assertThat(malformed.status()).isEqualTo("400");
-    assertThat(get.status()).isEqualTo("501");
+    await().atMost(AWAIT).until(() -> noPort.status() != null && withPath.status() != null);
+    assertThat(noPort.status()).isEqualTo("400");
+    assertThat(withPath.status()).isEqualTo("400");
     connection.close().sync();
   }
 
@@ -238,6 +241,51 @@ class Http2ProxyServerTest {
     await().atMost(AWAIT).until(() -> activeTunnels() == 0);
     assertThat(connection.isActive()).as("only the stream ends").isTrue();
     connection.close().sync();
+  }
+
+  @Test
+  void a_tunnel_to_a_slow_upstream_stops_the_client_by_flow_control() throws Exception {
+    long size = 48L * 1024 * 1024;
+    try (java.net.ServerSocket slow = new java.net.ServerSocket()) {
+      slow.setReceiveBufferSize(64 * 1024);
+      slow.bind(new InetSocketAddress(LOOPBACK, 0));
+      Channel connection = connect(proxy);
+      Http2Headers connect =
+          new DefaultHttp2Headers()
+              .method("CONNECT")
+              .authority("127.0.0.1:" + slow.getLocalPort())
+              .set("proxy-authorization", ALICE);
+      Http2TestKit.Recorder tunnel = Http2TestKit.open(connection, connect, false);
+      java.net.Socket upstream = slow.accept(); // accepted, but not read for now
+      await().atMost(AWAIT).until(() -> "200".equals(tunnel.status()));
+      java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+      Http2TestKit.sendPattern(tunnel, size, Http2TestKit.sha256(), sent);
+
+      long[] last = {-1};
+      await()
+          .atMost(AWAIT)
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                long now = sent.get();
+                boolean stalled = now == last[0] && now > 0;
+                last[0] = now;
+                return stalled;
+              });
+      // one stream window in the proxy, plus the kernel's socket buffers
+      assertThat(sent.get()).isLessThan(size / 2);
+
+      long received = 0;
+      byte[] buffer = new byte[64 * 1024];
+      try (java.io.InputStream in = upstream.getInputStream()) {
+        for (int n; received < size && (n = in.read(buffer)) > 0; ) {
+          received += n;
+        }
+      }
+      assertThat(received).isEqualTo(size);
+      upstream.close();
+      connection.close().sync();
+    }
   }
 
   private String echoAuthority() {

@@ -119,7 +119,7 @@ class HttpConnectTest {
   }
 
   @Test
-  void a_port_the_policy_refuses_gets_403() {
+  void a_port_the_policy_refuses_gets_403_naming_the_rule_like_a_forwarded_request() {
     proxy.gateRefusal = ProxyRefusal.Kind.NOT_ALLOWED;
     ClientChannel client = proxy.newClient();
 
@@ -127,6 +127,7 @@ class HttpConnectTest {
 
     String answer = text(client);
     assertThat(statusLine(answer)).isEqualTo("HTTP/1.1 403 Forbidden");
+    assertThat(answer).endsWith("\r\n\r\nfake gate says NOT_ALLOWED\n");
     assertThat(headLines(answer)).contains("connection: close");
     assertThat(client.isOpen()).isFalse();
     assertThat(proxy.relayed).isEmpty();

@@ -26,6 +26,7 @@ public enum ConfigKey {
   POLICY_RESYNC_INTERVAL("policy.resyncInterval"),
   LIMITS_HANDSHAKE_TIMEOUT("limits.handshakeTimeout"),
   LIMITS_IDLE_TIMEOUT("limits.idleTimeout"),
+  LIMITS_STREAM_IDLE_TIMEOUT("limits.streamIdleTimeout"),
   LIMITS_CONNECT_TIMEOUT("limits.connectTimeout"),
   LIMITS_BIND_ACCEPT_TIMEOUT("limits.bindAcceptTimeout"),
   LIMITS_MAX_HANDSHAKE_BYTES("limits.maxHandshakeBytes"),

@@ -157,7 +157,8 @@ public record ProxyConfig(
       int maxHandshakeBytes,
       int maxConnections,
       int maxConnectionsPerSource,
-      int maxConnectionsPerUser) {}
+      int maxConnectionsPerUser,
+      Duration streamIdleTimeout) {}
 
   /**
    * @param drainTimeout how long established tunnels may run on after a shutdown signal
@@ -182,8 +183,9 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
+    ProxyServerSettings streams = settings.withStreamIdleTimeout(limits.streamIdleTimeout());
     ProxyServerSettings withTls =
-        tls.map(t -> settings.withTls(t.identity(), t.provider())).orElse(settings);
+        tls.map(t -> streams.withTls(t.identity(), t.provider())).orElse(streams);
     return kerberos.map(k -> k.acceptor()).map(withTls::withKerberos).orElse(withTls);
   }
 }

@@ -72,6 +72,9 @@ import java.util.function.Function;
  *       <td>{@code 10s}</td><td>{@code ZCPROXY_LIMITS_HANDSHAKE_TIMEOUT}</td></tr>
  *   <tr><td>{@code limits.idleTimeout}</td><td>duration &gt; 0: a silent tunnel is closed</td>
  *       <td>{@code 5m}</td><td>{@code ZCPROXY_LIMITS_IDLE_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.streamIdleTimeout}</td><td>duration &gt; 0: a silent HTTP/2 stream is
+ *       closed, its connection stays</td><td>{@code limits.idleTimeout}</td>
+ *       <td>{@code ZCPROXY_LIMITS_STREAM_IDLE_TIMEOUT}</td></tr>
  *   <tr><td>{@code limits.connectTimeout}</td><td>duration &gt; 0: upstream TCP connect</td>
  *       <td>{@code 10s}</td><td>{@code ZCPROXY_LIMITS_CONNECT_TIMEOUT}</td></tr>
  *   <tr><td>{@code limits.bindAcceptTimeout}</td><td>duration &gt; 0: SOCKS BIND waits this long
@@ -273,10 +276,11 @@ public final class ProxyConfigLoader {
       InetSocketAddress adminListen = value(ConfigKey.ADMIN_LISTEN, null, Reader::hostPort);
       RelayMode relay = value(ConfigKey.RELAY, defaults.relay(), Reader::relay);
       PolicySource policy = policySource();
+      Duration idleTimeout = positive(ConfigKey.LIMITS_IDLE_TIMEOUT, defaults.idleTimeout());
       var limits =
           new Limits(
               positive(ConfigKey.LIMITS_HANDSHAKE_TIMEOUT, defaults.handshakeTimeout()),
-              positive(ConfigKey.LIMITS_IDLE_TIMEOUT, defaults.idleTimeout()),
+              idleTimeout,
               positive(ConfigKey.LIMITS_CONNECT_TIMEOUT, defaults.connectTimeout()),
               positive(ConfigKey.LIMITS_BIND_ACCEPT_TIMEOUT, defaults.bindAcceptTimeout()),
               integer(
@@ -298,7 +302,10 @@ public final class ProxyConfigLoader {
                   ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER,
                   defaults.maxConnectionsPerUser(),
                   0,
-                  Integer.MAX_VALUE));
+                  Integer.MAX_VALUE),
+              positive(
+                  ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT,
+                  idleTimeout == null ? defaults.idleTimeout() : idleTimeout));
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
       ProxyConfig.Tls tls = tls(listen);

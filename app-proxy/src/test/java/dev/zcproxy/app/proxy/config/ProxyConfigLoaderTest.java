@@ -66,7 +66,8 @@ class ProxyConfigLoaderTest {
                 8192,
                 1000,
                 50,
-                20));
+                20,
+                Duration.ofHours(2)));
     assertThat(config.shutdown().drainTimeout()).isZero();
     assertThat(config.serverSettings())
         .isEqualTo(
@@ -94,6 +95,26 @@ class ProxyConfigLoaderTest {
         .isEqualTo(Path.of("/etc/zcproxy/policy.yaml"));
     assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.tls()).as("TLS is off by default").isEmpty();
+  }
+
+  @Test
+  void theStreamIdleTimeoutFollowsTheIdleTimeoutUnlessSet() throws Exception {
+    assertThat(
+            load("policy: { file: p.yaml }\nlimits: { idleTimeout: 7m }", Map.of())
+                .serverSettings()
+                .streamIdleTimeout())
+        .isEqualTo(Duration.ofMinutes(7));
+    assertThat(
+            load(
+                    "policy: { file: p.yaml }\nlimits: { idleTimeout: 7m }",
+                    Map.of("ZCPROXY_LIMITS_STREAM_IDLE_TIMEOUT", "40s"))
+                .serverSettings()
+                .streamIdleTimeout())
+        .isEqualTo(Duration.ofSeconds(40));
+    assertThat(problems("policy: { file: p.yaml }\nlimits: { streamIdleTimeout: 0s }", Map.of()))
+        .singleElement()
+        .asString()
+        .startsWith("config key 'limits.streamIdleTimeout': ");
   }
 
   @Test
@@ -156,6 +177,7 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS, "7"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE, "77"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER, "777"),
+            Map.entry(ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT, "17s"),
             Map.entry(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, "7s"));
 
     ProxyConfig config = load(FULL, Map.of(key.envName(), values.get(key)));
@@ -174,6 +196,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS -> 7;
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
+          case LIMITS_STREAM_IDLE_TIMEOUT -> Duration.ofSeconds(17);
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,
@@ -207,6 +230,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS -> config.limits().maxConnections();
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
+          case LIMITS_STREAM_IDLE_TIMEOUT -> config.limits().streamIdleTimeout();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,

@@ -3,7 +3,6 @@ package dev.zcproxy.inbound.netty;
 import dev.zcproxy.domain.auth.Principal;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,32 +10,44 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP/2 stream, from its request headers until its tunnel is up or it is refused (RFC 9113
- * §8.5): a CONNECT with {@code :authority host:port} and neither {@code :scheme} nor {@code :path}.
- * It is authenticated ({@code proxy-authorization: Basic}, else 407), then resolved, authorized and
- * connected by {@link ConnectCommand#open} exactly as an HTTP/1.1 or SOCKS CONNECT, answered with
- * {@code :status 200}, and handed to an {@link Http2Tunnel}. A refusal is a response with
- * END_STREAM (400 malformed, 403 policy, 407, 429 user limit, 501 anything but CONNECT, 502/504
- * connect failures), then RST_STREAM(NO_ERROR) if the client has not ended its side.
+ * One HTTP/2 stream, from its request headers until it is handed on or refused:
  *
- * <p>DATA that arrives before the tunnel is up (optimistic data) is kept and sent upstream first;
- * the stream's flow-control window bounds it. The stream is read only while headers are awaited.
+ * <ul>
+ *   <li>a CONNECT (RFC 9113 §8.5: {@code :authority host:port}, neither {@code :scheme} nor {@code
+ *       :path}) is resolved, authorized and connected by {@link ConnectCommand#open} exactly as an
+ *       HTTP/1.1 or SOCKS CONNECT, answered with {@code :status 200}, and handed to an {@link
+ *       Http2Tunnel};
+ *   <li>any other method is an {@code http://} request to forward (§8.3, {@link
+ *       Http2ForwardRequest}), handed to an {@link Http2ForwardStream}.
+ * </ul>
+ *
+ * Both are authenticated first ({@code proxy-authorization: Basic}, else 407), and count against
+ * the user's connection limit once per client connection. A refusal is a response with its status
+ * and text, ending the stream (400 malformed, 403 policy naming the rule, 407, 429 user limit, 501
+ * unsupported, 502/504 connect failures, 508 a loop), then RST_STREAM(NO_ERROR) if the client has
+ * not ended its side.
+ *
+ * <p>The stream is read only while headers are awaited. Frames that still arrive in the same read
+ * (a CONNECT's optimistic data, a request body's first DATA) are kept for whoever takes the stream
+ * over; the stream's flow-control window bounds them, and their credit is returned only once they
+ * have gone upstream ({@link Http2FlowCredit}).
  */
-final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(Http2ConnectStream.class);
+final class Http2RequestStream extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(Http2RequestStream.class);
 
   static final String PROXY_AUTHORIZATION = HttpHeaderNames.PROXY_AUTHORIZATION.toString();
   private static final CharSequence PROTOCOL_PSEUDO_HEADER = ":protocol";
@@ -46,23 +57,32 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
     AWAIT_HEADERS,
     /** Checking proxy-authorization off the event loop. */
     AUTHENTICATING,
-    /** Resolving, authorizing and connecting; DATA meanwhile is early data. */
+    /** Resolving, authorizing and connecting a CONNECT; DATA meanwhile is early data. */
     CONNECTING,
-    /** The tunnel owns the stream; this handler is gone. */
-    TUNNEL,
+    /** A tunnel or a forwarding exchange owns the stream; this handler is gone. */
+    HANDED_OVER,
     /** Refused: the response is on its way and input is dropped. */
     CLOSED
   }
 
   private final ProxyContext context;
+  private final HttpFrontEnd frontEnd;
+  private final Http2FrontEnd http2;
   private final Http2Session session;
-  private final EarlyData earlyData = new EarlyData();
+  private final ArrayDeque<Object> early = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private State state = State.AWAIT_HEADERS;
   private boolean clientEnded;
+  private boolean headRequest;
 
-  Http2ConnectStream(ProxyContext context, Http2Session session) {
+  /** The request to forward; null for a CONNECT. */
+  private HttpProxyRequest forward;
+
+  Http2RequestStream(
+      ProxyContext context, HttpFrontEnd frontEnd, Http2FrontEnd http2, Http2Session session) {
     this.context = context;
+    this.frontEnd = frontEnd;
+    this.http2 = http2;
     this.session = session;
   }
 
@@ -79,39 +99,52 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
           ctx.channel().config().setAutoRead(false);
           onRequest(headers);
         } else {
-          ReferenceCountUtil.release(msg);
+          drop(msg);
           refuse(HttpRejection.badRequest("a stream must start with request headers"));
         }
       }
       case AUTHENTICATING, CONNECTING -> keepEarly(msg);
-      case TUNNEL, CLOSED -> ReferenceCountUtil.release(msg);
+      case HANDED_OVER, CLOSED -> drop(msg);
     }
+  }
+
+  private void drop(Object msg) {
+    int credit = Http2FlowCredit.of(msg);
+    ReferenceCountUtil.release(msg);
+    Http2FlowCredit.give(ctx.channel(), credit);
   }
 
   private void keepEarly(Object msg) {
     if (msg instanceof Http2DataFrame data) {
       clientEnded |= data.isEndStream();
-      earlyData.append(ctx.alloc(), data.content()); // takes the frame's buffer
-    } else {
-      if (msg instanceof Http2HeadersFrame trailers) {
-        clientEnded |= trailers.isEndStream();
-      }
-      ReferenceCountUtil.release(msg);
+    } else if (msg instanceof Http2HeadersFrame trailers) {
+      clientEnded |= trailers.isEndStream();
     }
+    early.add(msg);
   }
 
   private void onRequest(Http2HeadersFrame frame) {
     Http2Headers headers = frame.headers();
-    Destination destination;
+    clientEnded = frame.isEndStream();
+    CharSequence method = headers.method();
+    if (method == null) {
+      refuse(HttpRejection.badRequest("a request needs :method"));
+      return;
+    }
+    headRequest = HttpMethod.HEAD.asciiName().contentEquals(method);
+    Destination destination = null;
     try {
-      destination = validate(headers, frame.isEndStream());
+      if (HttpMethod.CONNECT.asciiName().contentEquals(method)) {
+        destination = validateConnect(headers, frame.isEndStream());
+        log.debug("{}: CONNECT {}", ctx.channel(), destination);
+      } else {
+        forward = Http2ForwardRequest.of(headers, frame.isEndStream(), frontEnd.pseudonym());
+        log.debug("{}: {} {}", ctx.channel(), headers.method(), forward.target().destination());
+      }
     } catch (HttpRejection rejection) {
-      clientEnded = frame.isEndStream();
       refuse(rejection);
       return;
     }
-    clientEnded = frame.isEndStream();
-    log.debug("{}: CONNECT {}", ctx.channel(), destination);
     CharSequence authorization = headers.get(PROXY_AUTHORIZATION);
     authenticate(authorization == null ? null : authorization.toString(), destination);
   }
@@ -119,16 +152,9 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
   /**
    * The destination of a well-formed CONNECT.
    *
-   * @throws HttpRejection 501 for any other method, 400 for a malformed CONNECT
+   * @throws HttpRejection 400 for a malformed CONNECT
    */
-  static Destination validate(Http2Headers headers, boolean endStream) throws HttpRejection {
-    CharSequence method = headers.method();
-    if (method == null || !HttpMethod.CONNECT.asciiName().contentEquals(method)) {
-      throw new HttpRejection(
-          HttpResponseStatus.NOT_IMPLEMENTED,
-          "not_implemented",
-          "over HTTP/2 the proxy serves CONNECT only; send other requests over HTTP/1.1");
-    }
+  static Destination validateConnect(Http2Headers headers, boolean endStream) throws HttpRejection {
     if (headers.scheme() != null
         || headers.path() != null
         || headers.contains(PROTOCOL_PSEUDO_HEADER)) {
@@ -177,6 +203,10 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
               principal.name() + " has too many connections open"));
       return;
     }
+    if (forward != null) {
+      forward(principal);
+      return;
+    }
     state = State.CONNECTING;
     ConnectCommand.open(
         ctx.channel(),
@@ -191,10 +221,19 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
           }
 
           @Override
-          public void refused(ProxyRefusal.Kind kind) {
-            refuse(HttpRejection.ofRefusal(new ProxyRefusal(kind, refusalMessage(kind))));
+          public void refused(ProxyRefusal refusal) {
+            refuse(HttpRejection.ofRefusal(refusal)); // as for forwarding: a 403 names the rule
           }
         });
+  }
+
+  private void forward(Principal principal) {
+    state = State.HANDED_OVER;
+    Http2ForwardStream stream =
+        new Http2ForwardStream(
+            context, frontEnd, principal, forward, clientEnded, early, http2.streamStarted());
+    ctx.pipeline().replace(this, PipelineNames.H2_FORWARD, stream);
+    stream.start();
   }
 
   private void tunnel(Channel upstream) {
@@ -202,58 +241,55 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
       upstream.close();
       return;
     }
-    state = State.TUNNEL;
+    state = State.HANDED_OVER;
     Http2StreamChannel stream = (Http2StreamChannel) ctx.channel();
     stream.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
-    ByteBuf early = earlyData.take();
-    Http2Tunnel tunnel = new Http2Tunnel(stream, upstream, context.metrics());
+    EarlyData earlyData = new EarlyData();
+    int credit = 0;
+    for (Object msg; (msg = early.poll()) != null; ) {
+      credit += Http2FlowCredit.of(msg);
+      if (msg instanceof Http2DataFrame data) {
+        earlyData.append(ctx.alloc(), data.content()); // takes the frame's buffer
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+    ByteBuf earlyBytes = earlyData.take();
+    Http2Tunnel tunnel =
+        new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted());
     ctx.pipeline().replace(this, PipelineNames.H2_RELAY, tunnel.streamSide());
-    tunnel.open(early, clientEnded);
-  }
-
-  private static String refusalMessage(ProxyRefusal.Kind kind) {
-    return switch (kind) {
-      case NOT_ALLOWED -> "the proxy's policy does not allow this destination";
-      case HOST_UNREACHABLE -> "the destination host cannot be resolved or reached";
-      case NETWORK_UNREACHABLE -> "the destination network is unreachable";
-      case CONNECTION_REFUSED -> "the destination refused the connection";
-      case TIMEOUT -> "the destination did not answer in time";
-      case GENERAL_FAILURE -> "the proxy could not reach the destination";
-    };
+    tunnel.open(earlyBytes, credit, clientEnded);
   }
 
   /** Answers the stream with an error status and ends it. */
   private void refuse(HttpRejection rejection) {
-    if (state == State.CLOSED || state == State.TUNNEL) {
+    if (state == State.CLOSED || state == State.HANDED_OVER) {
       return;
     }
     state = State.CLOSED;
-    earlyData.release();
+    releaseEarly();
     context.metrics().connectionRejected(Http2FrontEnd.PROTOCOL, rejection.label());
     log.debug("{}: refused with {}: {}", ctx.channel(), rejection.status(), rejection.getMessage());
-    Channel stream = ctx.channel();
-    if (!stream.isActive()) {
-      return;
-    }
-    Http2Headers headers = new DefaultHttp2Headers().status(rejection.status().codeAsText());
-    for (String challenge : rejection.challenges()) {
-      headers.add(HttpHeaderNames.PROXY_AUTHENTICATE, challenge);
-    }
-    ChannelFuture sent = stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true));
-    if (!clientEnded) {
-      // RFC 9113 §8.1: the response is complete, the request need not be
-      sent.addListener(
-          done -> {
-            if (stream.isActive()) {
-              stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
-            }
-          });
+    Http2Responses.refuse(ctx.channel(), rejection, headRequest, clientEnded);
+    // read on, dropping what comes, so the stream can close (Netty keeps unread frames)
+    ctx.channel().config().setAutoRead(true);
+  }
+
+  private void releaseEarly() {
+    for (Object msg; (msg = early.poll()) != null; ) {
+      drop(msg);
     }
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    ReferenceCountUtil.release(event); // e.g. the client's RST_STREAM: the stream closes next
+    if (event instanceof Http2ResetFrame) {
+      ctx.close(); // frames still queued for this handler are released with the stream
+    } else if (event instanceof IdleStateEvent) {
+      log.debug("{}: HTTP/2 stream idle in state {}, closing", ctx.channel(), state);
+      ctx.close();
+    }
+    ReferenceCountUtil.release(event);
   }
 
   @Override
@@ -268,16 +304,18 @@ final class Http2ConnectStream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (state != State.TUNNEL) {
+    if (state != State.HANDED_OVER) {
       state = State.CLOSED;
     }
-    earlyData.release();
+    releaseEarly();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    earlyData.release();
+    if (state != State.HANDED_OVER) {
+      releaseEarly();
+    }
   }
 
   /** For tests: where the stream stands. */
