@@ -90,9 +90,14 @@ class LivePolicyIT {
         tunnel.socket().setSoTimeout((int) AWAIT.toMillis());
         assertThat(tunnel.closedByProxy()).as("the tunnel is closed by the proxy").isTrue();
       }
-      assertThat(proxy.log())
-          .contains("closing the tunnel of alice to 127.0.0.1:" + echo.port())
-          .contains("user is unknown or disabled");
+      // The proxy logs before it closes, but its output reaches us through a pipe: wait for it.
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.log())
+                      .contains("closing the tunnel of alice to 127.0.0.1:" + echo.port())
+                      .contains("user is unknown or disabled"));
       // At least this one; curl's earlier tunnel to the origin may still be half open.
       assertThat(proxy.admin("/metrics").body())
           .containsPattern("zcproxy_tunnels_closed_by_policy_total [1-9]");

@@ -152,7 +152,7 @@ class PolicyReloadIT {
       tunnel.socket().setSoTimeout(30_000);
       assertThat(tunnel.closedByProxy()).as("the refused tunnel is closed").isTrue();
     }
-    assertThat(proxy.log()).contains("closed 1 live tunnels it refuses");
+    proxy.awaitLogLines("closed 1 live tunnels it refuses", 1);
     assertThat(proxy.admin("/metrics").body())
         .contains("zcproxy_tunnels_closed_by_policy_total 1.0");
     assertAliceFetches();

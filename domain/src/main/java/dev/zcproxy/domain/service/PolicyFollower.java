@@ -43,9 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ConnectionRegistry} re-authorizes live tunnels, closing those the new policy refuses.
  * </ul>
  *
- * Thread-safe: every entry point takes the follower's lock, so a fetch and a change never
- * interleave. {@link #listener(Executor)} gives the feed a listener that hands each event to an
- * executor, so a slow fetch never holds up the broker's delivery thread.
+ * Thread-safe: every entry point that touches the policy takes the follower's lock, so a fetch and
+ * a change never interleave. {@link #listener(Executor)} gives the feed a listener that hands each
+ * event to an executor, so a slow fetch never holds up the broker's delivery thread.
  */
 public final class PolicyFollower implements PolicyFeed.Listener {
 
@@ -80,7 +80,9 @@ public final class PolicyFollower implements PolicyFeed.Listener {
   }
 
   /**
-   * What the follower did, for logs. Each call is made under the follower's lock: keep it short.
+   * What the follower did, for logs. Calls are made under the follower's lock (keep them short),
+   * except {@link #rejectedMessage} and {@link #feedDisconnected}, which come straight from the
+   * feed's thread.
    */
   public interface Observer {
     void installed(long revision, String digest, Origin origin, int tunnelsClosed);
