@@ -52,9 +52,7 @@ class LocalSuiteIT {
     builder.environment().put("ZCPROXY_LOCAL_BROKER_PORT", Integer.toString(FreePorts.tcp()));
     builder.environment().put("ZCPROXY_LOCAL_PROXY_PORT", Integer.toString(proxyPort));
     builder.environment().put("ZCPROXY_LOCAL_ADMIN_PORT", Integer.toString(FreePorts.tcp()));
-    builder
-        .environment()
-        .put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+    builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
     Process suite = builder.start();
     try (OriginServer origin = OriginServer.start()) {
       await("the suite says it is ready")
@@ -104,9 +102,21 @@ class LocalSuiteIT {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H",
-                "Authorization: Bearer " + adminKey, "-H", "Content-Type: application/json",
-                "-d", json, url));
+                "curl",
+                "-sS",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "POST",
+                "-H",
+                "Authorization: Bearer " + adminKey,
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                json,
+                url));
     Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
     String status = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
