@@ -8,14 +8,14 @@ usage() {
 usage: scripts/local-suite.sh
 
 Starts, on loopback:
-  - the state service on $ZCPROXY_LOCAL_STATE_PORT (default 8080), its embedded Artemis broker on
-    $ZCPROXY_LOCAL_BROKER_PORT (default 61616);
-  - a proxy on $ZCPROXY_LOCAL_PROXY_PORT (default 1080, SOCKS and HTTP), admin on
-    $ZCPROXY_LOCAL_ADMIN_PORT (default 9090), following the state service through the broker.
+  - the state service on $LOCAL_SUITE_STATE_PORT (default 8080), its embedded Artemis broker on
+    $LOCAL_SUITE_BROKER_PORT (default 61616);
+  - a proxy on $LOCAL_SUITE_PROXY_PORT (default 1080, SOCKS and HTTP), admin on
+    $LOCAL_SUITE_ADMIN_PORT (default 9090), following the state service through the broker.
 PostgreSQL: $ZCPROXY_STATE_DB_URL / _USER / _PASSWORD when set; otherwise the machine's
 (jdbc:postgresql://127.0.0.1:5432/test as postgres), started with pg_ctlcluster if it is down.
-The suite keeps its tables in the schema $ZCPROXY_LOCAL_SCHEMA (default zcproxy_local) and its
-files (keys, configs, logs) in $ZCPROXY_LOCAL_DIR (default ./target/local-suite).
+The suite keeps its tables in the schema $LOCAL_SUITE_SCHEMA (default zcproxy_local) and its
+files (keys, configs, logs) in $LOCAL_SUITE_DIR (default ./target/local-suite).
 Builds the jars first when they are missing. Needs JDK 25 ($JAVA_HOME or
 /usr/lib/jvm/temurin-25-jdk-amd64) and curl.
 EOF
@@ -26,12 +26,12 @@ EOF
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 java_bin="$JAVA_HOME/bin/java"
-state_port=${ZCPROXY_LOCAL_STATE_PORT:-8080}
-broker_port=${ZCPROXY_LOCAL_BROKER_PORT:-61616}
-proxy_port=${ZCPROXY_LOCAL_PROXY_PORT:-1080}
-admin_port=${ZCPROXY_LOCAL_ADMIN_PORT:-9090}
-schema=${ZCPROXY_LOCAL_SCHEMA:-zcproxy_local}
-dir=${ZCPROXY_LOCAL_DIR:-$repo/target/local-suite}
+state_port=${LOCAL_SUITE_STATE_PORT:-8080}
+broker_port=${LOCAL_SUITE_BROKER_PORT:-61616}
+proxy_port=${LOCAL_SUITE_PROXY_PORT:-1080}
+admin_port=${LOCAL_SUITE_ADMIN_PORT:-9090}
+schema=${LOCAL_SUITE_SCHEMA:-zcproxy_local}
+dir=${LOCAL_SUITE_DIR:-$repo/target/local-suite}
 state_jar="$repo/app-state/target/zcproxy-state.jar"
 proxy_jar="$repo/app-proxy/target/zcproxy-proxy.jar"
 jvm_flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
@@ -46,7 +46,7 @@ command -v curl >/dev/null || die "curl is needed: apt-get install -y curl"
 for port in "$state_port" "$broker_port" "$proxy_port" "$admin_port"; do
   [[ $port =~ ^[0-9]+$ ]] || die "not a port: $port"
 done
-[[ $schema =~ ^[a-z_][a-z0-9_]*$ ]] || die "ZCPROXY_LOCAL_SCHEMA must be a plain lower-case name, got '$schema'"
+[[ $schema =~ ^[a-z_][a-z0-9_]*$ ]] || die "LOCAL_SUITE_SCHEMA must be a plain lower-case name, got '$schema'"
 
 if [[ ! -f $state_jar || ! -f $proxy_jar ]]; then
   echo "building the jars (./mvnw -B -q -DskipTests package)"
@@ -102,11 +102,11 @@ pids+=($!)
 wait_for "http://127.0.0.1:$state_port/healthz" "${pids[-1]}" "the state service" "$dir/state.log"
 
 api=http://127.0.0.1:$state_port/api/v1
-proxy_key_json=$(curl -fsS -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
-  -X POST "$api/api-keys" -d '{"name":"local-suite proxy","scope":"proxy"}') \
-  || die "cannot create the proxy's API key"
+proxy_key_json=$(curl -sS -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
+  -X POST "$api/api-keys" -d '{"name":"local-suite-proxy","scope":"proxy"}') \
+  || die "cannot reach the state service to create the proxy's API key"
 proxy_key=$(sed -n 's/.*"key":"\([^"]*\)".*/\1/p' <<<"$proxy_key_json")
-[[ -n $proxy_key ]] || die "no key in the answer: $proxy_key_json"
+[[ -n $proxy_key ]] || die "cannot create the proxy's API key: $proxy_key_json"
 (umask 077 && printf '%s\n' "$proxy_key" >"$dir/proxy.key")
 
 # ---- the proxy --------------------------------------------------------------------------------
@@ -119,7 +119,12 @@ policy:
   cacheFile: policy-cache.json
   resyncInterval: 30s
 EOF
-"$java_bin" "${jvm_flags[@]}" -jar "$proxy_jar" --config "$dir/zcproxy.yaml" >"$dir/proxy.log" 2>&1 &
+# The proxy takes ZCPROXY_* variables as config keys and refuses unknown ones: the state
+# service's must not reach it.
+(
+  while read -r name; do unset "$name"; done < <(compgen -e | grep '^ZCPROXY_' || true)
+  exec "$java_bin" "${jvm_flags[@]}" -jar "$proxy_jar" --config "$dir/zcproxy.yaml"
+) >"$dir/proxy.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$admin_port/readyz" "${pids[-1]}" "the proxy" "$dir/proxy.log"
 for _ in $(seq 150); do

@@ -94,7 +94,10 @@ class LivePolicyBrokerIT {
           .until(() -> proxy.metricSum("zcproxy_policy_messages_rejected_total") >= 1);
       state.awaitDigestOfTheDatabase(proxy, AWAIT);
       assertThat(proxy.log())
-          .contains("policy feed message rejected: a message signed with key " + stranger.keyId());
+          .contains(
+              "policy feed message rejected: a message signed with key \""
+                  + stranger.keyId()
+                  + "\"");
     }
   }
 

@@ -46,12 +46,12 @@ class LocalSuiteIT {
     builder.environment().put("ZCPROXY_STATE_DB_URL", database.jdbcUrl());
     builder.environment().put("ZCPROXY_STATE_DB_USER", database.user());
     database.password().ifPresent(p -> builder.environment().put("ZCPROXY_STATE_DB_PASSWORD", p));
-    builder.environment().put("ZCPROXY_LOCAL_SCHEMA", schema);
-    builder.environment().put("ZCPROXY_LOCAL_DIR", workDir.resolve("suite").toString());
-    builder.environment().put("ZCPROXY_LOCAL_STATE_PORT", Integer.toString(statePort));
-    builder.environment().put("ZCPROXY_LOCAL_BROKER_PORT", Integer.toString(FreePorts.tcp()));
-    builder.environment().put("ZCPROXY_LOCAL_PROXY_PORT", Integer.toString(proxyPort));
-    builder.environment().put("ZCPROXY_LOCAL_ADMIN_PORT", Integer.toString(FreePorts.tcp()));
+    builder.environment().put("LOCAL_SUITE_SCHEMA", schema);
+    builder.environment().put("LOCAL_SUITE_DIR", workDir.resolve("suite").toString());
+    builder.environment().put("LOCAL_SUITE_STATE_PORT", Integer.toString(statePort));
+    builder.environment().put("LOCAL_SUITE_BROKER_PORT", Integer.toString(FreePorts.tcp()));
+    builder.environment().put("LOCAL_SUITE_PROXY_PORT", Integer.toString(proxyPort));
+    builder.environment().put("LOCAL_SUITE_ADMIN_PORT", Integer.toString(FreePorts.tcp()));
     builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
     Process suite = builder.start();
     try (OriginServer origin = OriginServer.start()) {

@@ -30,7 +30,6 @@ public final class SafeFeedListener implements PolicyFeed.Listener {
 
   @Override
   public void rejected(String reason) {
-    log.warn("rejected a policy message: {}", reason);
     guard("rejected", () -> listener.rejected(reason));
   }
 
