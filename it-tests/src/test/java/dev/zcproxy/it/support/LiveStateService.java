@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.zcproxy.domain.service.ReadPolicySnapshotService;
 import dev.zcproxy.domain.state.PolicyDigest;
 import dev.zcproxy.domain.state.PolicyRevision;
+import dev.zcproxy.domain.state.PolicySigningKey;
 import dev.zcproxy.outbound.jpa.JpaPersistence;
 import dev.zcproxy.outbound.jpa.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -110,6 +112,25 @@ public final class LiveStateService implements AutoCloseable {
     assertThat(disabled.statusCode()).as(disabled.body()).isEqualTo(200);
   }
 
+  /** Replaces a user's groups and enabled flag, keeping its password. */
+  public void replaceUser(String name, boolean enabled, String... groups) {
+    StringBuilder list = new StringBuilder();
+    for (String group : groups) {
+      list.append(list.isEmpty() ? "" : ",").append('"').append(group).append('"');
+    }
+    HttpResponse<String> replaced =
+        process.putJson(
+            "/api/v1/users/" + name,
+            adminKey,
+            "{\"groups\":[%s],\"enabled\":%s}".formatted(list, enabled));
+    assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+  }
+
+  public void deleteUser(String name) {
+    HttpResponse<String> deleted = process.delete("/api/v1/users/" + name, adminKey);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
+  }
+
   /** Appends a rule allowing {@code user} to 127.0.0.1 on {@code ports}; returns its id. */
   public String createRule(String user, int... ports) {
     HttpResponse<String> created = process.postJson("/api/v1/rules", adminKey, rule(user, ports));
@@ -121,6 +142,19 @@ public final class LiveStateService implements AutoCloseable {
     HttpResponse<String> replaced =
         process.putJson("/api/v1/rules/" + id, adminKey, rule(user, ports));
     assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+  }
+
+  /** Moves a rule to {@code position} (1 is the first rule). */
+  public void moveRule(String id, int position) {
+    HttpResponse<String> moved =
+        process.postJsonIfMatchAny(
+            "/api/v1/rules/" + id + "/move", adminKey, "{\"position\":%d}".formatted(position));
+    assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+  }
+
+  public void deleteRule(String id) {
+    HttpResponse<String> deleted = process.delete("/api/v1/rules/" + id, adminKey);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(204);
   }
 
   private static String rule(String user, int... ports) {
@@ -147,15 +181,42 @@ public final class LiveStateService implements AutoCloseable {
 
   /** "revision digest", read from PostgreSQL directly, not through the service proxies use. */
   public String databaseRevisionAndDigest() {
+    return withStore(
+        store -> {
+          PolicyRevision snapshot =
+              new ReadPolicySnapshotService(
+                      store.unitOfWork(), store.users(), store.rules(), store.outbox())
+                  .snapshot();
+          return snapshot.revision() + " " + PolicyDigest.of(snapshot);
+        });
+  }
+
+  /** The head revision in the database. */
+  public long databaseRevision() {
+    return Long.parseLong(databaseRevisionAndDigest().split(" ")[0]);
+  }
+
+  /**
+   * The service's own signing key, read from its schema: what a test needs to sign a message that
+   * passes the signature check and must still be refused for its content.
+   */
+  public PolicySigningKey signingKey() {
+    return withStore(
+        store ->
+            store
+                .signingKeys()
+                .loadOrCreate(
+                    () -> {
+                      throw new AssertionError("the state service made no signing key");
+                    }));
+  }
+
+  private <T> T withStore(Function<JpaPersistence, T> read) {
     TestDatabase database = TestDatabase.get();
     try (JpaPersistence store =
         JpaPersistence.start(
             database.settings(database.jdbcUrl()).withSchema(schema), new SimpleMeterRegistry())) {
-      PolicyRevision snapshot =
-          new ReadPolicySnapshotService(
-                  store.unitOfWork(), store.users(), store.rules(), store.outbox())
-              .snapshot();
-      return snapshot.revision() + " " + PolicyDigest.of(snapshot);
+      return read.apply(store);
     } catch (Exception unreachable) {
       throw new AssertionError("cannot read the database", unreachable);
     }

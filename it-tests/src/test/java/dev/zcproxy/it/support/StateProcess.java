@@ -167,6 +167,21 @@ public final class StateProcess implements AutoCloseable {
         apiKey);
   }
 
+  /** POST a JSON body to {@code path} with {@code If-Match: *} (a move, say). */
+  public HttpResponse<String> postJsonIfMatchAny(String path, String apiKey, String json) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .header("If-Match", "*")
+            .POST(HttpRequest.BodyPublishers.ofString(json)),
+        apiKey);
+  }
+
+  /** DELETE {@code path} with {@code If-Match: *}. */
+  public HttpResponse<String> delete(String path, String apiKey) {
+    return send(HttpRequest.newBuilder(uri(path)).header("If-Match", "*").DELETE(), apiKey);
+  }
+
   private HttpResponse<String> send(HttpRequest.Builder request, String apiKey) {
     if (apiKey != null) {
       request.header("Authorization", "Bearer " + apiKey);
@@ -203,6 +218,27 @@ public final class StateProcess implements AutoCloseable {
       return process.exitValue();
     } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * SIGKILL, as a crash or the OOM killer would: no shutdown hook runs, so whatever was committed
+   * but not yet published stays in the outbox.
+   */
+  public void kill() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      process.destroyForcibly();
+      if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("the state service did not die on SIGKILL");
+      }
+      output.awaitEndOfStreams(EXIT_TIMEOUT);
+    } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }

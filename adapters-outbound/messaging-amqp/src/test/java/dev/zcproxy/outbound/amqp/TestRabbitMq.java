@@ -70,18 +70,46 @@ public final class TestRabbitMq {
    * how many it closed.
    */
   public int closeConnections(String fragment) throws IOException, InterruptedException {
+    return closeConnections(null, fragment);
+  }
+
+  /**
+   * Like {@link #closeConnections(String)}, but only connections to virtual host {@code vhost}, so
+   * that a test touches no one else's clients on a shared broker.
+   */
+  public int closeConnections(String vhost, String fragment)
+      throws IOException, InterruptedException {
     String listing =
-        rabbitmqctl("-q", "list_connections", "--no-table-headers", "pid", "client_properties");
+        rabbitmqctl(
+            "-q", "list_connections", "--no-table-headers", "pid", "vhost", "client_properties");
     List<String> pids = new ArrayList<>();
     for (String line : listing.split("\n")) {
-      if (line.contains(fragment)) {
-        pids.add(line.split("\t", 2)[0].strip());
+      String[] columns = line.split("\t", 3);
+      if (columns.length == 3
+          && columns[2].contains(fragment)
+          && (vhost == null || columns[1].strip().equals(vhost))) {
+        pids.add(columns[0].strip());
       }
     }
     for (String pid : pids) {
       rabbitmqctl("close_connection", pid, "zcproxy test: connection closed by the broker");
     }
     return pids.size();
+  }
+
+  /**
+   * Creates virtual host {@code name} for this broker's user and returns the broker's URI with it;
+   * {@link #deleteVirtualHost} removes it with everything in it.
+   */
+  public URI virtualHost(String name) throws IOException, InterruptedException {
+    rabbitmqctl("add_vhost", name);
+    String user = uri.getUserInfo() == null ? "guest" : uri.getUserInfo().split(":", 2)[0];
+    rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*");
+    return uri.resolve("/" + name);
+  }
+
+  public void deleteVirtualHost(String name) throws IOException, InterruptedException {
+    rabbitmqctl("delete_vhost", name);
   }
 
   private String rabbitmqctl(String... arguments) throws IOException, InterruptedException {
