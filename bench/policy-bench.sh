@@ -377,7 +377,7 @@ measure() {
   requests=$(field requests "$line")
   seconds=$(awk -v us="$(field duration_us "$line")" 'BEGIN { print us / 1e6 }')
   # A run in which nothing completed is a result too (0 requests/s), not a reason to stop.
-  results[rps,$kind,$round]=$(awk -v n="$requests" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
+  results[rps,$kind,$round]=$(awk -v n="$requests" -v s="$seconds" 'BEGIN { printf "%.1f", n / s }')
   if ((requests > 0)); then
     results[p50_us,$kind,$round]=$(field p50_us "$line")
     results[p99_us,$kind,$round]=$(field p99_us "$line")
@@ -422,7 +422,13 @@ median_of() {
   for round in $(seq "$rounds"); do
     [[ ${results[$metric,$kind,$round]} =~ ^[0-9.]+$ ]] && collected+=("${results[$metric,$kind,$round]}")
   done
-  if ((${#collected[@]} > 0)); then median "${collected[@]}"; else echo "–"; fi
+  if ((${#collected[@]} > 0)); then
+    # lib.sh's median prints awk's default format: 1.32198e+06 for a p99 of 1.3 s.
+    awk -v m="$(median "${collected[@]}")" -v f="$([[ $metric == rps ]] && echo %.1f || echo %.0f)" \
+      'BEGIN { printf f, m }'
+  else
+    echo "–"
+  fi
 }
 
 declare -A pooled
