@@ -60,6 +60,9 @@ record BenchOptions(
         cps          --threads clients, each looping connect / 64-byte request / 64-byte response /
                      close for --seconds; prints connections per second and p50/p99 latency
         free-ports   prints --count TCP ports on 127.0.0.1 that are free right now
+        policy-latency
+                     time from a REST policy change to the proxy reporting it; its own
+                     options: run `policy-latency` alone to see them
 
       the path (default: connect straight to the far end):
         --socks HOST:PORT     go through this SOCKS5 proxy

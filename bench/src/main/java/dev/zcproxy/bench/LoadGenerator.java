@@ -25,6 +25,10 @@ public final class LoadGenerator {
   private LoadGenerator() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("policy-latency")) {
+      policyLatency(args);
+      return;
+    }
     BenchOptions options;
     try {
       options = BenchOptions.parse(args);
@@ -41,6 +45,38 @@ public final class LoadGenerator {
     } catch (IOException e) {
       System.err.println(
           "run failed: " + e + (e.getCause() == null ? "" : ", cause: " + e.getCause()));
+      System.exit(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.exit(1);
+    }
+  }
+
+  /**
+   * {@code policy-latency} talks HTTP to a state service and a proxy instead of relaying bytes, so
+   * it has its own options; its watchdog allows every change its timeout.
+   */
+  private static void policyLatency(String[] args) {
+    PolicyLatencyOptions options;
+    try {
+      options = PolicyLatencyOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.print(PolicyLatencyOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    startWatchdog(
+        options
+            .timeout()
+            .plus(options.maxPause())
+            .multipliedBy(options.changes() + options.warmupChanges() + 1L)
+            .plus(WATCHDOG_GRACE));
+    try {
+      System.out.println(PolicyLatencyRun.run(options).report());
+      System.exit(0);
+    } catch (IOException e) {
+      System.err.println("run failed: " + e);
       System.exit(1);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
