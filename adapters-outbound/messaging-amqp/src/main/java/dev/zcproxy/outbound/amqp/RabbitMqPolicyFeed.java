@@ -8,6 +8,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.zcproxy.domain.port.out.PolicyFeed;
+import dev.zcproxy.outbound.wire.FeedReconnect;
 import dev.zcproxy.outbound.wire.PolicyMessageHeaders;
 import dev.zcproxy.outbound.wire.PolicyMessageVerifier;
 import dev.zcproxy.outbound.wire.SafeFeedListener;
@@ -36,9 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class RabbitMqPolicyFeed implements PolicyFeed {
 
   private static final Logger LOG = LoggerFactory.getLogger(RabbitMqPolicyFeed.class);
-
-  static final Duration FIRST_RETRY = Duration.ofMillis(200);
-  static final Duration LAST_RETRY = Duration.ofSeconds(10);
 
   /** Larger than any real change; RabbitMQ itself caps messages at 128 MiB by default. */
   static final int MAX_BODY_BYTES = 4 << 20;
@@ -95,8 +93,8 @@ public final class RabbitMqPolicyFeed implements PolicyFeed {
   }
 
   private void run(SafeFeedListener listener) {
-    Duration retry = FIRST_RETRY;
     String where = RabbitMqConnections.redacted(broker);
+    FeedReconnect reconnect = new FeedReconnect("RabbitMQ at " + where, LOG);
     while (!closed) {
       boolean subscribed = false;
       String reason;
@@ -132,7 +130,7 @@ public final class RabbitMqPolicyFeed implements PolicyFeed {
               }
             });
         subscribed = true;
-        retry = FIRST_RETRY;
+        reconnect.subscribed();
         LOG.info("subscribed to policy changes on exchange {} of RabbitMQ at {}", exchange, where);
         listener.connected();
         reason = null;
@@ -156,18 +154,9 @@ public final class RabbitMqPolicyFeed implements PolicyFeed {
       if (closed) {
         break;
       }
-      if (subscribed) {
-        LOG.warn("lost the policy subscription on RabbitMQ at {}: {}", where, reason);
-        listener.disconnected("RabbitMQ at " + where + ": " + reason);
-      } else {
-        LOG.warn("cannot subscribe on RabbitMQ at {} (retry in {}): {}", where, retry, reason);
-      }
-      try {
-        Thread.sleep(retry);
-      } catch (InterruptedException interrupted) {
+      if (!reconnect.ended(subscribed, reason, listener)) {
         break;
       }
-      retry = retry.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : retry.multipliedBy(2);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.zcproxy.outbound.jms;
 
 import dev.zcproxy.domain.port.out.PolicyFeed;
+import dev.zcproxy.outbound.wire.FeedReconnect;
 import dev.zcproxy.outbound.wire.PolicyMessageHeaders;
 import dev.zcproxy.outbound.wire.PolicyMessageVerifier;
 import dev.zcproxy.outbound.wire.SafeFeedListener;
@@ -29,8 +30,6 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArtemisPolicyFeed.class);
 
-  static final Duration FIRST_RETRY = Duration.ofMillis(200);
-  static final Duration LAST_RETRY = Duration.ofSeconds(10);
   private static final long RECEIVE_MILLIS = 500;
 
   private final URI broker;
@@ -71,7 +70,7 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
   }
 
   private void run(SafeFeedListener listener) {
-    Duration retry = FIRST_RETRY;
+    FeedReconnect reconnect = new FeedReconnect("Artemis at " + broker, LOG);
     while (!closed) {
       boolean subscribed = false;
       String reason;
@@ -89,7 +88,7 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
             session.createConsumer(session.createTopic(ArtemisPolicyChangePublisher.TOPIC));
         connection.start();
         subscribed = true;
-        retry = FIRST_RETRY;
+        reconnect.subscribed();
         LOG.info("subscribed to policy changes on Artemis at {}", broker);
         listener.connected();
         while (!closed && lost.get() == null) {
@@ -108,18 +107,9 @@ public final class ArtemisPolicyFeed implements PolicyFeed {
       if (closed) {
         break;
       }
-      if (subscribed) {
-        LOG.warn("lost the policy subscription on Artemis at {}: {}", broker, reason);
-        listener.disconnected("Artemis at " + broker + ": " + reason);
-      } else {
-        LOG.warn("cannot subscribe on Artemis at {} (retry in {}): {}", broker, retry, reason);
-      }
-      try {
-        Thread.sleep(retry);
-      } catch (InterruptedException interrupted) {
+      if (!reconnect.ended(subscribed, reason, listener)) {
         break;
       }
-      retry = retry.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : retry.multipliedBy(2);
     }
   }
 
