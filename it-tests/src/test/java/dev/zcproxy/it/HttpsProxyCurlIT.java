@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.zcproxy.it.support.Certificates;
 import dev.zcproxy.it.support.Closeables;
 import dev.zcproxy.it.support.Curl;
+import dev.zcproxy.it.support.Digests;
 import dev.zcproxy.it.support.OriginServer;
 import dev.zcproxy.it.support.ProxyProcess;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,6 +127,30 @@ class HttpsProxyCurlIT {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.body()).hasSize(OriginServer.LARGE_BODY_SIZE);
     assertThat(result.bodySha256()).isEqualTo(OriginServer.largeBodySha256());
+    selfSigned.assertCleanLog();
+  }
+
+  /**
+   * curl puts a small POST's head and body in one TLS record, which arrives as one read of more
+   * than {@code limits.maxHandshakeBytes} (4096): it used to be cut off with an empty reply.
+   */
+  @Test
+  void postsAFormLargerThanTheHandshakeCapInsideTls() throws Exception {
+    for (int size : new int[] {5_000, 20_000}) {
+      byte[] form = "a=".concat("b".repeat(size - 2)).getBytes(StandardCharsets.US_ASCII);
+      Path file = Files.write(workDir.resolve("form-" + size), form);
+
+      Curl.Result result =
+          Curl.httpsProxyInsecure(selfSigned.port())
+              .user("alice", "wonderland")
+              .postFile(file)
+              .fetch(origin.url("/echo/form-" + size));
+
+      assertThat(result.exitCode()).as(result.toString()).isZero();
+      assertThat(result.httpStatus()).isEqualTo(200);
+      assertThat(result.bodySha256()).isEqualTo(Digests.sha256(form));
+      assertThat(origin.requestsTo("/echo/form-" + size)).hasSize(1);
+    }
     selfSigned.assertCleanLog();
   }
 

@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * TlsFrontEnd}). When either bound is passed it sends the reply the {@link HandshakeStage} says is
  * due, if any, and closes. It is also where transport errors during the handshake end up (a reset
  * client is not worth a warning).
+ *
+ * <p>The size bound is for the SOCKS handshakes and for bytes no protocol has claimed. A connection
+ * whose first byte starts an HTTP method (or the HTTP/2 preface) is not counted: the HTTP front
+ * ends bound what such a client sends themselves (request line 414, header block 431, HTTP/2's
+ * header list and flow-control windows, and a request body is streamed with back-pressure), and a
+ * request head with its body can legitimately exceed {@code limits.maxHandshakeBytes} in one read:
+ * a 5 KB form posted through an HTTPS proxy arrives as one decrypted TLS record.
  */
 final class HandshakeGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HandshakeGuard.class);
@@ -33,6 +40,10 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
   private final long acceptedAtNanos = System.nanoTime();
   private ScheduledFuture<?> timer;
   private long bytesRead;
+
+  /** Off once the first byte shows an HTTP client, whose front end bounds its own input. */
+  private boolean counting = true;
+
   private boolean tripped;
 
   HandshakeGuard(ProxyServerSettings settings, ProxyMetrics metrics) {
@@ -59,26 +70,19 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       return;
     }
-    if (msg instanceof ByteBuf data) {
-      bytesRead += data.readableBytes();
-      if (bytesRead > settings.maxHandshakeBytes() && !startsHttp2(data)) {
-        data.release();
-        trip(ctx, TOO_LARGE);
-        return;
+    if (counting && msg instanceof ByteBuf data && data.isReadable()) {
+      if (bytesRead == 0 && HttpFrontEnd.startsRequest(data.getUnsignedByte(data.readerIndex()))) {
+        counting = false; // an HTTP method or the HTTP/2 preface: see the class comment
+      } else {
+        bytesRead += data.readableBytes();
+        if (bytesRead > settings.maxHandshakeBytes()) {
+          data.release();
+          trip(ctx, TOO_LARGE);
+          return;
+        }
       }
     }
     ctx.fireChannelRead(msg);
-  }
-
-  /**
-   * An HTTP/2 client sends its preface, SETTINGS, requests and their first DATA at once (inside TLS
-   * one read may decrypt all of it). That is not an oversized handshake: the HTTP/2 front end takes
-   * the connection within this read, removes the guard, and its codec bounds what a client may send
-   * (header list size, concurrent streams, flow-control windows).
-   */
-  private boolean startsHttp2(ByteBuf data) {
-    return bytesRead == data.readableBytes()
-        && Http2PrefaceDetector.classify(data) == Http2PrefaceDetector.Verdict.HTTP2;
   }
 
   @Override

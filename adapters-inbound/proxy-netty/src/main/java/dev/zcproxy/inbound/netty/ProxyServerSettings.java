@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param idleTimeout a tunnel or UDP association with no traffic either way is closed
  * @param connectTimeout for the upstream TCP connect
  * @param bindAcceptTimeout how long a BIND waits for the inbound connection
- * @param maxHandshakeBytes a client that sends more than this before its tunnel is up is refused
+ * @param maxHandshakeBytes a SOCKS client (or one not yet recognised) that sends more than this
+ *     before its tunnel is up is refused; HTTP clients are bounded by the HTTP front ends
  * @param maxConnections the whole proxy, 0 = unlimited
  * @param maxConnectionsPerSource per client IP address, 0 = unlimited
  * @param maxConnectionsPerUser per authenticated user, 0 = unlimited

@@ -164,6 +164,37 @@ class HttpForwardTest {
     assertClean(client, sent);
   }
 
+  /**
+   * A head and its body in one read, far over {@code limits.maxHandshakeBytes} (as one decrypted
+   * TLS record brings a 5 KB form through an HTTPS proxy): the byte cap is for SOCKS handshakes,
+   * HTTP bounds its own input. It used to be cut off without a word.
+   */
+  @Test
+  void a_head_and_body_in_one_read_may_exceed_the_handshake_byte_cap() {
+    EmbeddedProxy capped = new EmbeddedProxy(false, ProxyTestKit.settings(64, 0, 0, 0));
+    ClientChannel client = capped.newClient();
+    String body = "x".repeat(5000);
+    String cookie = "Cookie: " + "c".repeat(3000) + "\r\n"; // a head alone over the cap
+
+    send(
+        Delivery.WHOLE,
+        client,
+        "POST http://example.com/form HTTP/1.1\r\nHost: example.com\r\n"
+            + ALICE
+            + cookie
+            + "Content-Length: 5000\r\n\r\n"
+            + body);
+
+    FullHttpRequest received = parseRequest(text(capped.upstreams.getFirst()));
+    assertThat(content(received)).isEqualTo(body);
+    respond(capped.upstreams.getFirst(), OK);
+    assertThat(body(text(client))).isEqualTo("hello");
+    assertThat(capped.counter("zcproxy.connections.rejected", "reason", HandshakeGuard.TOO_LARGE))
+        .isZero();
+    capped.upstreams.forEach(UpstreamChannel::finishAndReleaseAll);
+    assertClean(client, sent);
+  }
+
   @ParameterizedTest
   @EnumSource(Delivery.class)
   void a_chunked_body_is_chunked_again_with_its_trailers(Delivery delivery) {

@@ -80,8 +80,9 @@ import java.util.function.Function;
  *   <tr><td>{@code limits.bindAcceptTimeout}</td><td>duration &gt; 0: SOCKS BIND waits this long
  *       for its inbound connection</td><td>{@code 60s}</td>
  *       <td>{@code ZCPROXY_LIMITS_BIND_ACCEPT_TIMEOUT}</td></tr>
- *   <tr><td>{@code limits.maxHandshakeBytes}</td><td>64-1048576: bytes a client may send before
- *       its tunnel is up</td><td>{@code 4096}</td>
+ *   <tr><td>{@code limits.maxHandshakeBytes}</td><td>64-1048576: bytes a SOCKS client (or one
+ *       not yet recognised) may send before its tunnel is up; HTTP has its own limits</td>
+ *       <td>{@code 4096}</td>
  *       <td>{@code ZCPROXY_LIMITS_MAX_HANDSHAKE_BYTES}</td></tr>
  *   <tr><td>{@code limits.maxConnections}</td><td>&gt;= 0, 0 = unlimited: the whole proxy</td>
  *       <td>{@code 0}</td><td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS}</td></tr>
