@@ -1,6 +1,7 @@
 package dev.zcproxy.inbound.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -51,6 +52,26 @@ final class Socks5GssapiEncapsulation extends ByteToMessageCodec<ByteBuf> {
           .writeByte(Socks5GssapiMessage.ENCAPSULATION)
           .writeShort(token.length)
           .writeBytes(token);
+    }
+  }
+
+  /**
+   * {@code plain} as encapsulated messages, for a reply written below this codec in the pipeline
+   * (the {@link HandshakeGuard}'s); null when it cannot be wrapped. Takes ownership of {@code
+   * plain}.
+   */
+  ByteBuf encapsulate(ByteBufAllocator allocator, ByteBuf plain) {
+    ByteBuf out = allocator.buffer();
+    try {
+      encode(null, plain, out);
+      return out;
+    } catch (GSSException unwrappable) {
+      out.release();
+      log.debug(
+          "a reply could not be encapsulated, closing without it: {}", unwrappable.toString());
+      return null;
+    } finally {
+      plain.release();
     }
   }
 

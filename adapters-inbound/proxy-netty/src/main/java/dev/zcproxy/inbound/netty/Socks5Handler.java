@@ -62,6 +62,9 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   private Principal principal;
   private KerberosExchange kerberos;
 
+  /** Set once a protection level above "none" is granted: every later reply goes through it. */
+  private Socks5GssapiEncapsulation encapsulation;
+
   Socks5Handler(ProxyContext context) {
     this.context = context;
   }
@@ -321,13 +324,15 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
         PipelineNames.SOCKS5_GSSAPI_DECODER,
         PipelineNames.SOCKS5_REQUEST_DECODER,
         new Socks5RequestDecoder());
+    encapsulation =
+        new Socks5GssapiEncapsulation(
+            protectedExchange, granted == GssapiProtection.CONFIDENTIALITY);
     nextPhase(
         ctx,
         State.AWAIT_REQUEST,
         PipelineNames.SOCKS5_GSSAPI_DECODER,
         PipelineNames.SOCKS5_GSSAPI_ENCAPSULATION,
-        new Socks5GssapiEncapsulation(
-            protectedExchange, granted == GssapiProtection.CONFIDENTIALITY));
+        encapsulation);
   }
 
   private void onClientAbort(ChannelHandlerContext ctx) {
@@ -434,8 +439,11 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
           Socks5Replies.authResult(allocator, Socks5Replies.AUTH_FAILURE);
       case AWAIT_GSS_TOKEN, GSS_ACCEPTING, AWAIT_GSS_PROTECTION ->
           Socks5GssapiMessage.abort().encode(allocator);
-      case AWAIT_REQUEST, COMMAND ->
-          Socks5Replies.failure(allocator, Socks5Replies.GENERAL_FAILURE);
+      case AWAIT_REQUEST, COMMAND -> {
+        ByteBuf failure = Socks5Replies.failure(allocator, Socks5Replies.GENERAL_FAILURE);
+        // The guard writes below the encapsulation, so a protected client's reply is wrapped here.
+        yield encapsulation == null ? failure : encapsulation.encapsulate(allocator, failure);
+      }
     };
   }
 

@@ -195,6 +195,36 @@ class KerberosProxyServerTest {
     }
   }
 
+  /**
+   * The handshake guard's refusal of a protected client (here: too many bytes before its request)
+   * is encapsulated like every other reply after the protection grant; it used to go out plain.
+   */
+  @Test
+  void a_protected_clients_handshake_refusal_is_encapsulated() throws Exception {
+    try (ProxyServer protectedProxy =
+        new ProxyServer(
+            ProxyTestKit.settings()
+                .withKerberos(
+                    kerberos.acceptor().withSocksProtection(GssapiProtection.CONFIDENTIALITY)),
+            authentication,
+            ProxyTestKit.policy(request -> true),
+            registry,
+            Optional.empty(),
+            true)) {
+      try (SocksClient client = new SocksClient(protectedProxy.start())) {
+        Login login = gssLogin(client, alice, 2);
+        assertThat(login.level()).isEqualTo(2);
+
+        sendWrapped(client, login.initiator(), new byte[8192], true); // over the 4096-byte cap
+
+        byte[] reply = receiveWrapped(client, login.initiator(), 10);
+        assertThat(reply[0]).isEqualTo((byte) 5);
+        assertThat(reply[1]).as("general failure").isEqualTo((byte) 1);
+        assertThat(client.closedByProxy()).as("then the connection closes").isTrue();
+      }
+    }
+  }
+
   @Test
   void an_acceptor_for_one_principal_refuses_tickets_for_the_others() throws Exception {
     KerberosAcceptor httpOnly =
