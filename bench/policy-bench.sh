@@ -143,7 +143,7 @@ start_state() {
   "$java_bin" -jar "$state_jar" new-api-key >"$dir/admin.key" || die "cannot make an API key"
   env ZCPROXY_STATE_DB_URL="$db_url" ZCPROXY_STATE_DB_USER="$db_user" \
     ZCPROXY_STATE_DB_PASSWORD="$db_password" ZCPROXY_STATE_DB_SCHEMA="$schema" \
-    ZCPROXY_STATE_LISTEN="127.0.0.1:$port" ZCPROXY_STATE_BOOTSTRAP_KEY_FILE="$dir/admin.key" "$@" \
+    ZCPROXY_STATE_LISTEN="127.0.0.1:$port" ZCPROXY_STATE_BOOTSTRAP_API_KEY_FILE="$dir/admin.key" "$@" \
     "$java_bin" "${jvm_flags[@]}" -jar "$state_jar" >"$dir/state.log" 2>&1 &
   started_pid=$!
   started_pids+=("$started_pid")

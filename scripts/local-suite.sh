@@ -94,7 +94,7 @@ wait_for() {
 chmod 600 "$dir/admin.key"
 admin_key=$(<"$dir/admin.key")
 ZCPROXY_STATE_LISTEN=127.0.0.1:$state_port \
-  ZCPROXY_STATE_BOOTSTRAP_KEY_FILE="$dir/admin.key" \
+  ZCPROXY_STATE_BOOTSTRAP_API_KEY_FILE="$dir/admin.key" \
   ZCPROXY_STATE_EMBEDDED_BROKER=tcp://127.0.0.1:$broker_port \
   ZCPROXY_STATE_BROKER_DATA_DIR="$dir/broker" \
   "$java_bin" "${jvm_flags[@]}" -jar "$state_jar" >"$dir/state.log" 2>&1 &

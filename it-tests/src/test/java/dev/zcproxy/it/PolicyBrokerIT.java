@@ -58,7 +58,7 @@ class PolicyBrokerIT {
     environment.put("ZCPROXY_STATE_DB_USER", database.user());
     database.password().ifPresent(p -> environment.put("ZCPROXY_STATE_DB_PASSWORD", p));
     environment.put("ZCPROXY_STATE_DB_SCHEMA", schema);
-    environment.put("ZCPROXY_STATE_BOOTSTRAP_KEY", adminKey);
+    environment.put("ZCPROXY_STATE_BOOTSTRAP_API_KEY", adminKey);
     environment.put("ZCPROXY_STATE_EMBEDDED_BROKER", broker.toString());
     environment.put(
         "ZCPROXY_STATE_BROKER_DATA_DIR",

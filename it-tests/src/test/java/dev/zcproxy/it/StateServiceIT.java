@@ -33,7 +33,7 @@ class StateServiceIT {
     environment.put("ZCPROXY_STATE_DB_USER", database.user());
     database.password().ifPresent(p -> environment.put("ZCPROXY_STATE_DB_PASSWORD", p));
     environment.put("ZCPROXY_STATE_DB_SCHEMA", schema);
-    environment.put("ZCPROXY_STATE_BOOTSTRAP_KEY", adminKey);
+    environment.put("ZCPROXY_STATE_BOOTSTRAP_API_KEY", adminKey);
   }
 
   @AfterAll
@@ -83,7 +83,7 @@ class StateServiceIT {
   @Test
   void badSettingsStopItAtStartupNamingEachVariable() {
     Map<String, String> bad = new LinkedHashMap<>();
-    bad.put("ZCPROXY_STATE_BOOTSTRAP_KEY", "not-a-key");
+    bad.put("ZCPROXY_STATE_BOOTSTRAP_API_KEY", "not-a-key");
     bad.put("ZCPROXY_STATE_LISTEN", "nowhere");
     bad.put("ZCPROXY_STATE_DB_PASWORD", "typo");
 
@@ -93,7 +93,7 @@ class StateServiceIT {
     assertThat(exited.stderr())
         .contains("ZCPROXY_STATE_DB_URL: required")
         .contains("ZCPROXY_STATE_LISTEN: expected host:port")
-        .contains("ZCPROXY_STATE_BOOTSTRAP_KEY: not an API key")
+        .contains("ZCPROXY_STATE_BOOTSTRAP_API_KEY: not an API key")
         .contains("ZCPROXY_STATE_DB_PASWORD: unknown variable")
         .doesNotContain("Exception");
   }

@@ -14,8 +14,9 @@ import sun.misc.Signal;
 /**
  * {@code java -jar zcproxy-state.jar} serves the state service, configured by environment variables
  * (see {@link StateConfig}); {@code java -jar zcproxy-state.jar new-api-key} prints a fresh API key
- * for {@code ZCPROXY_STATE_BOOTSTRAP_KEY}. Exit status: 0 after a clean stop, 2 for bad settings
- * (one line per problem, naming the variable), 1 when the database or the port is unavailable.
+ * for {@code ZCPROXY_STATE_BOOTSTRAP_API_KEY}. Exit status: 0 after a clean stop, 2 for bad
+ * settings (one line per problem, naming the variable), 1 when the database or the port is
+ * unavailable.
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);

@@ -27,9 +27,9 @@ import java.util.TreeSet;
  *   <li>{@code ZCPROXY_STATE_DB_USER} (default {@code zcproxy}), {@code ZCPROXY_STATE_DB_PASSWORD}
  *       or {@code ZCPROXY_STATE_DB_PASSWORD_FILE}, {@code ZCPROXY_STATE_DB_SCHEMA} (default: the
  *       connection's current schema)
- *   <li>{@code ZCPROXY_STATE_BOOTSTRAP_KEY} or {@code ZCPROXY_STATE_BOOTSTRAP_KEY_FILE}: an admin
- *       API key ({@code zcp_...}, made by {@code new-api-key}) installed at startup; only its hash
- *       is stored
+ *   <li>{@code ZCPROXY_STATE_BOOTSTRAP_API_KEY} or {@code ZCPROXY_STATE_BOOTSTRAP_API_KEY_FILE}: an
+ *       admin API key ({@code zcp_...}, made by {@code new-api-key}) installed at startup; only its
+ *       hash is stored
  *   <li>{@code ZCPROXY_STATE_BROKER_URL}: an external broker to publish policy changes to, {@code
  *       tcp://host:port} (Artemis) or {@code amqp://user:password@host:port/vhost} / {@code
  *       amqps://...} (RabbitMQ); unset: the embedded Artemis broker
@@ -56,8 +56,8 @@ record StateConfig(
   static final String DB_PASSWORD = PREFIX + "DB_PASSWORD";
   static final String DB_PASSWORD_FILE = PREFIX + "DB_PASSWORD_FILE";
   static final String DB_SCHEMA = PREFIX + "DB_SCHEMA";
-  static final String BOOTSTRAP_KEY = PREFIX + "BOOTSTRAP_KEY";
-  static final String BOOTSTRAP_KEY_FILE = PREFIX + "BOOTSTRAP_KEY_FILE";
+  static final String BOOTSTRAP_KEY = PREFIX + "BOOTSTRAP_API_KEY";
+  static final String BOOTSTRAP_KEY_FILE = PREFIX + "BOOTSTRAP_API_KEY_FILE";
   static final String BROKER_URL = PREFIX + "BROKER_URL";
   static final String EMBEDDED_BROKER = PREFIX + "EMBEDDED_BROKER";
   static final String BROKER_DATA_DIR = PREFIX + "BROKER_DATA_DIR";
@@ -104,7 +104,12 @@ record StateConfig(
     Set<String> unknown = new TreeSet<>(env.keySet());
     unknown.removeAll(KNOWN);
     unknown.forEach(
-        name -> problems.add(name + ": unknown variable; known are " + new TreeSet<>(KNOWN)));
+        name ->
+            problems.add(
+                name
+                    + (name.startsWith(PREFIX + "BOOTSTRAP_KEY")
+                        ? ": renamed " + name.replace("BOOTSTRAP_KEY", "BOOTSTRAP_API_KEY")
+                        : ": unknown variable; known are " + new TreeSet<>(KNOWN))));
 
     InetSocketAddress listen = listen(env.getOrDefault(LISTEN, "127.0.0.1:8080"), problems);
     Optional<String> password = secret(env, DB_PASSWORD, DB_PASSWORD_FILE, problems);

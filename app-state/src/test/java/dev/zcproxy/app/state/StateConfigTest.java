@@ -34,6 +34,46 @@ class StateConfigTest {
     assertThat(config.bootstrapKey()).isEmpty();
   }
 
+  /** The names the service's contract fixes: docs, scripts and other teams rely on them. */
+  @Test
+  void the_contract_names_are_these() throws StateConfig.Invalid {
+    String key = ApiKeyToken.generate(new SecureRandom()).reveal();
+
+    StateConfig config =
+        StateConfig.from(
+            Map.of(
+                "ZCPROXY_STATE_LISTEN", "127.0.0.1:9001",
+                "ZCPROXY_STATE_DB_URL", URL,
+                "ZCPROXY_STATE_DB_USER", "someone",
+                "ZCPROXY_STATE_DB_PASSWORD", "pw",
+                "ZCPROXY_STATE_BOOTSTRAP_API_KEY", key,
+                "ZCPROXY_STATE_EMBEDDED_BROKER", "tcp://127.0.0.1:61617"));
+
+    assertThat(config.listen().getPort()).isEqualTo(9001);
+    assertThat(config.database().user()).isEqualTo("someone");
+    assertThat(config.database().password()).contains("pw");
+    assertThat(config.bootstrapKey()).map(ApiKeyToken::reveal).contains(key);
+    assertThat(config.broker())
+        .isInstanceOfSatisfying(
+            BrokerSettings.Embedded.class,
+            embedded ->
+                assertThat(embedded.listen()).isEqualTo(URI.create("tcp://127.0.0.1:61617")));
+  }
+
+  @Test
+  void the_old_bootstrap_variable_names_its_new_name() {
+    assertThatThrownBy(
+            () ->
+                StateConfig.from(
+                    Map.of(StateConfig.DB_URL, URL, "ZCPROXY_STATE_BOOTSTRAP_KEY", "zcp_x")))
+        .isInstanceOfSatisfying(
+            StateConfig.Invalid.class,
+            invalid ->
+                assertThat(invalid.problems())
+                    .containsExactly(
+                        "ZCPROXY_STATE_BOOTSTRAP_KEY: renamed ZCPROXY_STATE_BOOTSTRAP_API_KEY"));
+  }
+
   @Test
   void secrets_come_from_files_too() throws IOException, StateConfig.Invalid {
     String key = ApiKeyToken.generate(new SecureRandom()).reveal();
@@ -86,7 +126,8 @@ class StateConfigTest {
                     .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_LISTEN: expected"))
                     .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_PASSWORD: set"))
                     .anySatisfy(
-                        p -> assertThat(p).startsWith("ZCPROXY_STATE_BOOTSTRAP_KEY: not an API"))
+                        p ->
+                            assertThat(p).startsWith("ZCPROXY_STATE_BOOTSTRAP_API_KEY: not an API"))
                     .anySatisfy(p -> assertThat(p).startsWith("ZCPROXY_STATE_DB_URL: required"))
                     .hasSize(5));
   }

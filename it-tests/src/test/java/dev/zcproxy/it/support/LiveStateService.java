@@ -60,7 +60,7 @@ public final class LiveStateService implements AutoCloseable {
     environment.put("ZCPROXY_STATE_DB_USER", database.user());
     database.password().ifPresent(p -> environment.put("ZCPROXY_STATE_DB_PASSWORD", p));
     environment.put("ZCPROXY_STATE_DB_SCHEMA", schema);
-    environment.put("ZCPROXY_STATE_BOOTSTRAP_KEY", adminKey);
+    environment.put("ZCPROXY_STATE_BOOTSTRAP_API_KEY", adminKey);
     environment.putAll(extraEnvironment);
     LiveStateService service = new LiveStateService(schema, adminKey, environment);
     service.restart(name);
