@@ -131,6 +131,63 @@ class HttpsProxyCurlIT {
   }
 
   /**
+   * curl 8's {@code --proxy-http2} (curl 7.88 lacks it): ALPN h2 with the proxy, then an HTTP/2
+   * CONNECT stream per tunnel (RFC 9113 §8.5). Eight MiB come through byte for byte, a second
+   * tunnel on the same connection too, and a wrong password is a 407 on the stream.
+   */
+  @Test
+  void curl8TunnelsOverHttp2WithTheProxy() {
+    double h2Before = selfSigned.metricSum("zcproxy_connections_total", "protocol=\"h2\"");
+
+    Curl.Result result =
+        Curl.withProxyOptions(
+                "--proxy",
+                "https://127.0.0.1:" + selfSigned.port(),
+                "--proxy-insecure",
+                "--proxy-http2",
+                "-v")
+            .curl8()
+            .tunnel()
+            .user("alice", "wonderland")
+            .fetch(origin.url("/large"), origin.url("/hello"));
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.stderr())
+        .contains("ALPN: server accepted h2")
+        .contains("CONNECT tunnel: HTTP/2");
+    assertThat(result.body())
+        .hasSize(OriginServer.LARGE_BODY_SIZE + OriginServer.HELLO_BODY.length());
+    assertThat(Digests.sha256(java.util.Arrays.copyOf(result.body(), OriginServer.LARGE_BODY_SIZE)))
+        .isEqualTo(OriginServer.largeBodySha256());
+    assertThat(selfSigned.metricSum("zcproxy_connections_total", "protocol=\"h2\""))
+        .as("HTTP/2 connections to the proxy")
+        .isGreaterThan(h2Before);
+
+    double badPasswordsBefore = badH2Passwords();
+    Curl.Result refused =
+        Curl.withProxyOptions(
+                "--proxy",
+                "https://127.0.0.1:" + selfSigned.port(),
+                "--proxy-insecure",
+                "--proxy-http2",
+                "-v")
+            .curl8()
+            .tunnel()
+            .user("alice", "looking-glass")
+            .fetch(origin.url("/hello"));
+    assertThat(refused.exitCode())
+        .as(refused.toString())
+        .isEqualTo(Curl.EXIT_CONNECT_TUNNEL_FAILED);
+    // curl 8.14 does not print an HTTP/2 CONNECT's status; this is how it reports a 407 that
+    // challenges the Basic credentials it sent
+    assertThat(refused.stderr()).contains("Basic authentication problem");
+    await("the refused password in the metrics")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> badH2Passwords() > badPasswordsBefore);
+    selfSigned.assertCleanLog();
+  }
+
+  /**
    * curl puts a small POST's head and body in one TLS record, which arrives as one read of more
    * than {@code limits.maxHandshakeBytes} (4096): it used to be cut off with an empty reply.
    */
@@ -206,6 +263,11 @@ class HttpsProxyCurlIT {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
+  }
+
+  private static double badH2Passwords() {
+    return selfSigned.metricSum(
+        "zcproxy_auth_failures_total", "protocol=\"h2\"", "reason=\"bad_password\"");
   }
 
   private static double rejectedHandshakes(ProxyProcess proxy) {

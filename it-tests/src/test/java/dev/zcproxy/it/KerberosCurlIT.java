@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       but forgets that it did when the server's method selection is not already waiting when it
  *       first reads (its {@code allow_gssapi} is a local variable reset on every call of its
  *       non-blocking SOCKS state machine), and fails with "SOCKS5 GSSAPI per-message authentication
- *       is not supported". So the SOCKS5 side runs Java's own GSS-API initiator on the credential
- *       cache kinit wrote, service {@code rcmd/localhost} as curl would ask for.
+ *       is not supported". curl 8.14.1 from bookworm-backports (the newest Debian builds) fails the
+ *       same way against this proxy. So the SOCKS5 side runs Java's own GSS-API initiator on the
+ *       credential cache kinit wrote, service {@code rcmd/localhost} as curl would ask for.
  * </ul>
  */
 class KerberosCurlIT {

@@ -17,8 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs the real curl (Debian's 7.88) through the proxy. Build one with the proxy flavour the test
- * needs, then {@link #fetch(String...)}:
+ * Runs the real curl (Debian's 7.88, or curl 8 with {@link #curl8()}) through the proxy. Build one
+ * with the proxy flavour the test needs, then {@link #fetch(String...)}:
  *
  * <pre>{@code Curl.socks5(proxy.port()).user("alice", "wonderland").fetch(origin.url("/hello"))}
  * </pre>
@@ -48,6 +48,7 @@ public final class Curl {
   private boolean tunnel;
   private boolean verbose;
   private Path uploadFile;
+  private String binary = "curl";
 
   private Curl(String proxyOption, int proxyPort) {
     this(List.of(proxyOption, "127.0.0.1:" + proxyPort), 0);
@@ -161,9 +162,43 @@ public final class Curl {
     return this;
   }
 
+  /**
+   * Runs curl 8 (Debian bookworm-backports, unpacked by {@code scripts/fetch-test-curl.sh}) instead
+   * of the system's 7.88, for what 7.88 cannot do: SOCKS5 GSS-API and {@code --proxy-http2}.
+   */
+  public Curl curl8() {
+    this.binary = curl8Binary().toString();
+    return this;
+  }
+
+  /**
+   * {@code ZCPROXY_TEST_CURL8}, else {@code curl-8/bin/curl} under {@code ZCPROXY_TEST_TOOLS} or
+   * {@code ~/.cache/zcproxy}, where {@code scripts/fetch-test-curl.sh} (run by {@code .ci/run})
+   * puts it. Missing, it fails the test: it never skips it.
+   */
+  public static Path curl8Binary() {
+    String explicit = System.getenv("ZCPROXY_TEST_CURL8");
+    String tools = System.getenv("ZCPROXY_TEST_TOOLS");
+    Path binary =
+        explicit != null && !explicit.isEmpty()
+            ? Path.of(explicit)
+            : (tools != null && !tools.isEmpty()
+                    ? Path.of(tools)
+                    : Path.of(System.getProperty("user.home"), ".cache", "zcproxy"))
+                .resolve("curl-8/bin/curl");
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException(
+          "no curl 8 at "
+              + binary
+              + ": run scripts/fetch-test-curl.sh (.ci/run does), or point ZCPROXY_TEST_CURL8 at"
+              + " a curl 8 binary");
+    }
+    return binary;
+  }
+
   /** Fetches each URL in turn, in one curl run: curl reuses a connection where it can. */
   public Result fetch(String... urls) {
-    List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
+    List<String> command = new ArrayList<>(List.of(binary, "-sS", "--max-time", "20"));
     if (httpProxyPort > 0) {
       String userInfo = credentials == null ? "" : credentials + "@";
       command.addAll(List.of("--proxy", "http://" + userInfo + "127.0.0.1:" + httpProxyPort));
