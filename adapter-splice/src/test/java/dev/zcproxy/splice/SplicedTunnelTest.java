@@ -103,6 +103,14 @@ class SplicedTunnelTest {
       assertThat(sent.bytes()).isEqualTo(length);
     }
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    // The front end counts a tunnel out a moment before it updates the gauge: wait for the gauge.
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                registry
+                    .scrape()
+                    .contains("zcproxy_tunnels_active{protocol=\"socks5\",relay=\"splice\"} 0.0"));
     String scrape = registry.scrape();
     assertThat(scrape)
         .contains(

@@ -21,8 +21,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class MeasurementRunsTest {
 
-  private static final Duration WARMUP = Duration.ofMillis(100);
-  private static final Duration MEASURED = Duration.ofMillis(300);
+  // Long enough that a busy 2-core machine, which can leave a thread unscheduled for a few hundred
+  // milliseconds, still moves bytes in the warm-up and in the measured window.
+  private static final Duration WARMUP = Duration.ofMillis(500);
+  private static final Duration MEASURED = Duration.ofSeconds(1);
 
   private static final Connector DIRECT =
       new Connector(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());

@@ -1,6 +1,7 @@
 package dev.zcproxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.it.support.Closeables;
 import dev.zcproxy.it.support.Curl;
@@ -11,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -71,42 +73,50 @@ class AdminEndpointsIT {
       assertThat(result.exitCode()).as(result.toString()).isZero();
     }
 
-    HttpResponse<String> metrics = proxy.admin("/metrics");
+    // The splice relay counts bytes once its splice(2) calls return, a moment after the client may
+    // have them all: wait for the counts rather than read them once.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> metrics = proxy.admin("/metrics");
 
-    assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
-    List<Sample> samples = samples(metrics.body());
-    assertThat(samples)
-        .as("zcproxy_connections_total for socks5 in:%n%s", metrics.body())
-        .anySatisfy(
-            sample -> {
-              assertThat(sample.name()).isEqualTo("zcproxy_connections_total");
-              assertThat(sample.labels()).contains("protocol=\"socks5\"");
-              assertThat(sample.value()).isGreaterThanOrEqualTo(2);
+              assertThat(metrics.statusCode()).isEqualTo(200);
+              assertThat(metrics.headers().firstValue("Content-Type"))
+                  .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+              List<Sample> samples = samples(metrics.body());
+              assertThat(samples)
+                  .as("zcproxy_connections_total for socks5 in:%n%s", metrics.body())
+                  .anySatisfy(
+                      sample -> {
+                        assertThat(sample.name()).isEqualTo("zcproxy_connections_total");
+                        assertThat(sample.labels()).contains("protocol=\"socks5\"");
+                        assertThat(sample.value()).isGreaterThanOrEqualTo(2);
+                      });
+              double relayedDownstream =
+                  samples.stream()
+                      .filter(sample -> sample.name().equals("zcproxy_bytes_relayed_total"))
+                      .filter(sample -> sample.labels().contains("protocol=\"socks5\""))
+                      .filter(sample -> sample.labels().contains("direction=\"downstream\""))
+                      .mapToDouble(Sample::value)
+                      .sum();
+              assertThat(relayedDownstream)
+                  .as("zcproxy_bytes_relayed_total downstream for socks5 in:%n%s", metrics.body())
+                  .isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length() * 2);
+              String relay = ProxyProcess.relayUnderTest();
+              if (!relay.equals("auto")) {
+                assertThat(samples)
+                    .as("bytes carried by the %s relay in:%n%s", relay, metrics.body())
+                    .anySatisfy(
+                        sample -> {
+                          assertThat(sample.name()).isEqualTo("zcproxy_bytes_relayed_total");
+                          assertThat(sample.labels())
+                              .contains("protocol=\"socks5\"", "relay=\"" + relay + "\"");
+                          assertThat(sample.value())
+                              .isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length());
+                        });
+              }
             });
-    double relayedDownstream =
-        samples.stream()
-            .filter(sample -> sample.name().equals("zcproxy_bytes_relayed_total"))
-            .filter(sample -> sample.labels().contains("protocol=\"socks5\""))
-            .filter(sample -> sample.labels().contains("direction=\"downstream\""))
-            .mapToDouble(Sample::value)
-            .sum();
-    assertThat(relayedDownstream)
-        .as("zcproxy_bytes_relayed_total downstream for socks5 in:%n%s", metrics.body())
-        .isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length() * 2);
-    String relay = ProxyProcess.relayUnderTest();
-    if (!relay.equals("auto")) {
-      assertThat(samples)
-          .as("bytes carried by the %s relay in:%n%s", relay, metrics.body())
-          .anySatisfy(
-              sample -> {
-                assertThat(sample.name()).isEqualTo("zcproxy_bytes_relayed_total");
-                assertThat(sample.labels())
-                    .contains("protocol=\"socks5\"", "relay=\"" + relay + "\"");
-                assertThat(sample.value()).isGreaterThanOrEqualTo(OriginServer.HELLO_BODY.length());
-              });
-    }
     proxy.assertCleanLog();
   }
 

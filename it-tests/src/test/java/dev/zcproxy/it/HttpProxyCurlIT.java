@@ -39,7 +39,7 @@ class HttpProxyCurlIT {
     origin = OriginServer.start();
     deniedOrigin = OriginServer.start();
     unlistedOrigin = OriginServer.start();
-    closedPort = FreePorts.tcp();
+    closedPort = FreePorts.closed();
     proxy =
         ProxyProcess.builder(workDir)
             .name("HttpProxyCurlIT")

@@ -93,11 +93,16 @@ class LivePolicyBrokerIT {
           .atMost(AWAIT)
           .until(() -> proxy.metricSum("zcproxy_policy_messages_rejected_total") >= 1);
       state.awaitDigestOfTheDatabase(proxy, AWAIT);
-      assertThat(proxy.log())
-          .contains(
-              "policy feed message rejected: a message signed with key \""
-                  + stranger.keyId()
-                  + "\"");
+      // Counted a moment before it is logged, and the log comes through a pipe: wait for the line.
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.log())
+                      .contains(
+                          "policy feed message rejected: a message signed with key \""
+                              + stranger.keyId()
+                              + "\""));
     }
   }
 
@@ -149,9 +154,14 @@ class LivePolicyBrokerIT {
               assertThat(result.exitCode()).as(result.toString()).isZero();
               assertThat(result.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
             });
-    assertThat(proxy.metricSum("zcproxy_policy_deltas_applied_total") - appliedBefore)
-        .as("both changes came as deltas from the broker")
-        .isGreaterThanOrEqualTo(2);
+    // A delta is counted a moment after its policy is in force (and saved): wait for the count.
+    await()
+        .atMost(AWAIT)
+        .untilAsserted(
+            () ->
+                assertThat(proxy.metricSum("zcproxy_policy_deltas_applied_total") - appliedBefore)
+                    .as("both changes came as deltas from the broker")
+                    .isGreaterThanOrEqualTo(2));
 
     try (Socks5Client tunnel = Socks5Client.connect(proxy.port())) {
       tunnel.authenticate(user, LiveStateService.PASSWORD);

@@ -118,7 +118,7 @@ class LivePolicyIT {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)))
         .isEqualTo("rw-------");
 
-    int nobody = FreePorts.tcp();
+    int nobody = FreePorts.closed();
     try (ProxyProcess restarted = proxy(nobody).name("LivePolicyIT-cache-serve").start()) {
       assertThat(restarted.admin("/policy").body()).contains("\"origin\":\"cache\"");
       Curl.Result result =
@@ -135,7 +135,7 @@ class LivePolicyIT {
   void withNoSnapshotAndNoStateServiceNoOneIsAdmitted() {
     state.createUser("carol");
     state.createRule("carol", origin.port());
-    int nobody = FreePorts.tcp();
+    int nobody = FreePorts.closed();
     try (ProxyProcess proxy = proxy(nobody).name("LivePolicyIT-nothing").startUnready()) {
       HttpResponse<String> ready = proxy.admin("/readyz");
       assertThat(ready.statusCode()).isEqualTo(503);

@@ -44,7 +44,9 @@ class MalformedInputIT {
     proxy =
         ProxyProcess.builder(workDir)
             .name("MalformedInputIT")
-            .limit("handshakeTimeout", "1s")
+            // Short, for the stalling clients below, yet long enough for a cold proxy on a busy
+            // machine to finish the handshakes of the tunnels that check it still serves.
+            .limit("handshakeTimeout", "3s")
             .policy(
                 """
                 anonymous: true
@@ -67,7 +69,7 @@ class MalformedInputIT {
   /** The echo server sees a tunnel end only once the proxy has closed its upstream side. */
   private static void awaitTunnelsClosed() {
     await("the proxy to close its tunnels to the echo server")
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> echo.openConnections() == 0);
   }
@@ -83,7 +85,7 @@ class MalformedInputIT {
     echoThroughTunnel();
     awaitTunnelsClosed();
     await("the proxy's open file descriptors to return to " + baselineDescriptors)
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
         .until(() -> proxy.openFileDescriptors() <= baselineDescriptors);
     proxy.assertCleanLog();

@@ -285,19 +285,30 @@ class PolicyFaultsIT {
           .until(
               () ->
                   proxy.metricSum("zcproxy_policy_messages_rejected_total") - rejectedBefore >= 5);
-      assertThat(proxy.log())
-          .contains("policy feed message rejected: a message that is not a bytes message")
-          .contains("policy feed message rejected: an unsigned message")
-          .contains("policy feed message rejected: a signed but malformed message");
+      // Each rejection is counted a moment before it is logged, and the log comes through a pipe.
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.log())
+                      .contains(
+                          "policy feed message rejected: a message that is not a bytes message")
+                      .contains("policy feed message rejected: an unsigned message")
+                      .contains("policy feed message rejected: a signed but malformed message"));
       assertThat(proxy.log()).doesNotContain("let-me-in");
       state.awaitDigestOfTheDatabase(proxy, AWAIT);
 
       double deltasBefore = proxy.metricSum("zcproxy_policy_deltas_applied_total");
       churn.mutate(1);
       state.awaitDigestOfTheDatabase(proxy, AWAIT);
-      assertThat(proxy.metricSum("zcproxy_policy_deltas_applied_total"))
-          .as("the next real change came through the broker")
-          .isGreaterThan(deltasBefore);
+      // /policy shows a delta's digest a moment before the delta is counted: wait for the count.
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(proxy.metricSum("zcproxy_policy_deltas_applied_total"))
+                      .as("the next real change came through the broker")
+                      .isGreaterThan(deltasBefore));
       assertInstalledInIncreasingOrder(proxy);
     }
   }

@@ -2,6 +2,7 @@ package dev.zcproxy.it;
 
 import static dev.zcproxy.it.support.SocksAssertions.assertSocks5Refusal;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.it.support.Closeables;
 import dev.zcproxy.it.support.Curl;
@@ -15,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -111,7 +113,12 @@ class PolicyReloadIT {
         """);
 
     proxy.awaitLogLines("ERROR", errors + 1);
-    assertThat(proxy.log()).as("the error names the culprit").contains("300.1.2.3/8");
+    // The culprit is on a line after the ERROR line, which may not have come through the pipe yet.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(proxy.log()).as("the error names the culprit").contains("300.1.2.3/8"));
     assertAliceFetches();
     proxy.assertCleanLog();
   }

@@ -33,7 +33,7 @@ class Socks5CurlIT {
   static void startProxy() {
     origin = OriginServer.start();
     otherOrigin = OriginServer.start();
-    closedPort = FreePorts.tcp();
+    closedPort = FreePorts.closed();
     proxy =
         ProxyProcess.builder(workDir)
             .name("Socks5CurlIT")

@@ -1,11 +1,13 @@
 package dev.zcproxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.it.support.ProxyProcess;
 import dev.zcproxy.it.support.StateProcess;
 import dev.zcproxy.outbound.jpa.TestDatabase;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -76,7 +78,11 @@ class StateServiceIT {
       HttpResponse<String> users = restarted.get("/api/v1/users", adminKey);
       assertThat(users.statusCode()).isEqualTo(200);
       assertThat(users.body()).contains("\"name\":\"alice\"").contains("\"staff\"");
-      assertThat(restarted.log()).contains("bootstrap admin key already installed");
+      // Logged at startup, but the output reaches us through a pipe: wait for it.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> assertThat(restarted.log()).contains("bootstrap admin key already installed"));
     }
   }
 

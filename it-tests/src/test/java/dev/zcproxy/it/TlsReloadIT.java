@@ -1,6 +1,7 @@
 package dev.zcproxy.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.it.support.Certificates;
 import dev.zcproxy.it.support.Closeables;
@@ -10,6 +11,7 @@ import dev.zcproxy.it.support.ProxyProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,7 +84,13 @@ class TlsReloadIT {
     assertThat(renewed.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
     Curl.Result stale = fetchTrusting(first);
     assertThat(stale.exitCode()).as(stale.toString()).isEqualTo(60); // CURLE_PEER_FAILED_VERIF
-    assertThat(proxy.metricSum("zcproxy_tls_reloads_total", "result=\"ok\"")).isEqualTo(1);
+    // The front end logs the new identity a moment before the reload is counted: wait for it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(proxy.metricSum("zcproxy_tls_reloads_total", "result=\"ok\""))
+                    .isEqualTo(1));
 
     // A key that does not belong to the certificate: refused, the renewed identity stays.
     Path strangerCertificate = workDir.resolve("stranger.crt");

@@ -154,8 +154,10 @@ class MainTest {
         LogCapture reloads = LogCapture.of(dev.zcproxy.app.proxy.policy.PolicyFileWatcher.class)) {
       CompletableFuture<Integer> status =
           CompletableFuture.supplyAsync(() -> main.run("--config", config.toString()));
+      // Starting the proxy, its admin server and its policy watcher in a JVM shared with the
+      // other tests, on a busy machine: give it the time a real start may take.
       await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> signalHandlers.keySet().containsAll(List.of("TERM", "INT", "HUP")));
       assertThat(log.messages(Level.INFO).getFirst())
           .matches(
@@ -168,7 +170,7 @@ class MainTest {
           .containsExactly("policy reloaded: revision 2, 1 users, 1 rules");
 
       signalHandlers.get("TERM").run();
-      assertThat(status.get(10, TimeUnit.SECONDS)).isZero();
+      assertThat(status.get(30, TimeUnit.SECONDS)).isZero();
       assertThat(log.messages(Level.INFO)).last().isEqualTo("zcproxy stopped");
     }
   }

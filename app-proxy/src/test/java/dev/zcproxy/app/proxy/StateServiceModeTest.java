@@ -146,7 +146,10 @@ class StateServiceModeTest {
           .contains("zcproxy_policy_revision 3.0")
           .contains("zcproxy_tunnels_closed_by_policy_total")
           .containsPattern("zcproxy_policy_resyncs_total [1-9]");
-      assertThat(Files.readString(cache)).contains("\"revision\":3");
+      // The follower reports a revision in force a moment before it saves it: wait for the save.
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(() -> assertThat(Files.readString(cache)).contains("\"revision\":3"));
     }
     state.stop(0);
     state = null;

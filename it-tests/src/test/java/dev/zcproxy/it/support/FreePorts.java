@@ -3,7 +3,11 @@ package dev.zcproxy.it.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Ports that were free a moment ago. The kernel hands out ephemeral ports round-robin, so a port
@@ -11,6 +15,25 @@ import java.net.ServerSocket;
  */
 public final class FreePorts {
   private FreePorts() {}
+
+  /** Sockets bound to the ports {@link #closed} handed out, kept for the JVM's life. */
+  private static final List<Socket> CLOSED_PORT_HOLDERS = new CopyOnWriteArrayList<>();
+
+  /**
+   * A port on loopback where nothing listens, for as long as the tests run: a socket stays bound to
+   * it without listening, so connections are refused, and no proxy, state service or other process
+   * on the machine can take the port and answer instead.
+   */
+  public static int closed() {
+    try {
+      Socket holder = new Socket();
+      holder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      CLOSED_PORT_HOLDERS.add(holder);
+      return holder.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free TCP port on loopback", e);
+    }
+  }
 
   public static int tcp() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

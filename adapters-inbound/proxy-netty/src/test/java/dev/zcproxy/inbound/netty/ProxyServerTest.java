@@ -392,6 +392,14 @@ class ProxyServerTest {
       assertThat(ssh.closedByProxy()).isTrue();
     }
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    // The relay counts a tunnel out a moment before it updates the gauge: wait for the gauge too.
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                registry
+                    .scrape()
+                    .contains("zcproxy_tunnels_active{protocol=\"socks5\",relay=\"copy\"} 0.0"));
 
     String scrape = registry.scrape();
     assertThat(scrape)

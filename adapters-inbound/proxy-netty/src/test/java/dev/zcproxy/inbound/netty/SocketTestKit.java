@@ -25,11 +25,19 @@ final class SocketTestKit {
 
   private SocketTestKit() {}
 
-  /** A port on 127.0.0.1 where nothing listens (it was free a moment ago). */
+  /** Sockets bound to the ports {@link #closedPort} handed out, kept for the JVM's life. */
+  private static final List<Socket> CLOSED_PORT_HOLDERS = new CopyOnWriteArrayList<>();
+
+  /**
+   * A port on 127.0.0.1 where nothing listens. A socket stays bound to it without listening, so
+   * connections are refused, and nobody else (another test, another process) can take the port and
+   * answer in the meantime, as they could with a port that was merely free a moment ago.
+   */
   static int closedPort() throws IOException {
-    try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-      return probe.getLocalPort();
-    }
+    Socket holder = new Socket();
+    holder.bind(new InetSocketAddress(LOOPBACK, 0));
+    CLOSED_PORT_HOLDERS.add(holder);
+    return holder.getLocalPort();
   }
 
   /** A blocking SOCKS client over a plain socket, with a read timeout so no test hangs. */

@@ -61,7 +61,9 @@ import java.util.stream.Stream;
  */
 final class UdpAssociationTestKit implements AutoCloseable {
 
-  static final int IO_TIMEOUT_MILLIS = 5_000;
+  /** How long a blocking read or accept may wait: only a hang should hit it, not a busy machine. */
+  static final int IO_TIMEOUT_MILLIS = SocketTestKit.SAFETY_NET_MILLIS;
+
   static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
   static final InetAddress OTHER_LOOPBACK = InetAddress.ofLiteral("127.0.0.2");
   static final InetAddress LOOPBACK6 = InetAddress.ofLiteral("::1");

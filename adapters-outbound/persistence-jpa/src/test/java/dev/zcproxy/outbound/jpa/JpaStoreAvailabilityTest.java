@@ -26,7 +26,8 @@ class JpaStoreAvailabilityTest {
     try (TcpCutter cutter = TcpCutter.inFrontOf(database.jdbcUrl());
         JpaPersistence persistence =
             JpaPersistence.start(
-                database.settings(cutter.jdbcUrl()).withSchema(schema),
+                // a short connection timeout, so that units of work fail fast while it is away
+                database.settings(cutter.jdbcUrl(), Duration.ofSeconds(1)).withSchema(schema),
                 new SimpleMeterRegistry())) {
       StorePorts store = JpaStoreExtension.ports(persistence);
       long committed =

@@ -90,9 +90,20 @@ public final class TestDatabase {
     return settings(jdbcUrl).withSchema(newSchemaName());
   }
 
+  /**
+   * How long a test waits for a database connection: a new one on a busy machine (PostgreSQL
+   * forking a backend while the tests' JVM and the broker compete for two cores) may take seconds.
+   */
+  private static final Duration PATIENT = Duration.ofSeconds(10);
+
   /** Settings against another URL (a TCP cutter in front of the database, say). */
   public DatabaseSettings settings(String url) {
-    return new DatabaseSettings(url, user, password, Optional.empty(), 4, Duration.ofSeconds(1));
+    return settings(url, PATIENT);
+  }
+
+  /** Like {@link #settings(String)}, failing after {@code connectionTimeout} without a database. */
+  public DatabaseSettings settings(String url, Duration connectionTimeout) {
+    return new DatabaseSettings(url, user, password, Optional.empty(), 4, connectionTimeout);
   }
 
   public static String newSchemaName() {

@@ -117,13 +117,24 @@ class HttpPolicySnapshotSourceTest {
         .doesNotContain(KEY);
   }
 
+  /** Patient: a first request on a busy machine (class loading, JIT) may take seconds. */
+  private static final Duration PATIENT = Duration.ofSeconds(30);
+
   private HttpPolicySnapshotSource source(URI url) {
+    return source(url, PATIENT);
+  }
+
+  private HttpPolicySnapshotSource source(URI url, Duration requestTimeout) {
     return new HttpPolicySnapshotSource(
-        new StateServiceSettings(url, KEY, Duration.ofSeconds(2), Duration.ofMillis(1500)));
+        new StateServiceSettings(url, KEY, PATIENT, requestTimeout));
+  }
+
+  private URI serverUrl() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
   }
 
   private HttpPolicySnapshotSource source() {
-    return source(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"));
+    return source(serverUrl());
   }
 
   @Test
@@ -185,7 +196,7 @@ class HttpPolicySnapshotSourceTest {
   void aServiceThatDoesNotAnswerTimesOut() {
     hang = true;
 
-    assertThatThrownBy(() -> source().fetch())
+    assertThatThrownBy(() -> source(serverUrl(), Duration.ofMillis(1500)).fetch())
         .isInstanceOf(PolicySourceUnavailableException.class)
         .hasMessageContaining("no answer in time");
   }

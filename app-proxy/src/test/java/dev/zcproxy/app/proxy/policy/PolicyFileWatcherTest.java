@@ -1,6 +1,7 @@
 package dev.zcproxy.app.proxy.policy;
 
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -77,7 +78,9 @@ class PolicyFileWatcherTest {
     clock.set(Instant.parse("2025-01-01T00:01:00Z"));
 
     try (LogCapture log = LogCapture.of(PolicyFileWatcher.class)) {
-      write(ALICE_AND_BOB);
+      // In place, as an operator's editor might: a reload that reads the file between its
+      // truncation and its write logs an error, and the one after the write still reloads.
+      Files.writeString(directory.resolve("policy.yaml"), ALICE_AND_BOB);
 
       // The revision is in force a moment before its log line is written: wait for the line.
       await().atMost(Duration.ofSeconds(10)).until(() -> !log.messages(Level.INFO).isEmpty());
@@ -178,8 +181,14 @@ class PolicyFileWatcherTest {
     return started;
   }
 
+  /**
+   * Replaces the policy file in one step. Written in place, a watcher that read the file between
+   * its truncation and its write (a stall of the writer past the quiet period on a busy machine)
+   * would see an empty file, and log and count a reload the test did not make.
+   */
   private Path write(String yaml) throws IOException {
-    return Files.writeString(directory.resolve("policy.yaml"), yaml);
+    Path temporary = Files.writeString(directory.resolve(".policy.yaml.tmp"), yaml);
+    return Files.move(temporary, directory.resolve("policy.yaml"), ATOMIC_MOVE, REPLACE_EXISTING);
   }
 
   /** A clock the test moves by hand. */
