@@ -140,13 +140,7 @@ class HttpsProxyCurlIT {
     double h2Before = selfSigned.metricSum("zcproxy_connections_total", "protocol=\"h2\"");
 
     Curl.Result result =
-        Curl.withProxyOptions(
-                "--proxy",
-                "https://127.0.0.1:" + selfSigned.port(),
-                "--proxy-insecure",
-                "--proxy-http2",
-                "-v")
-            .curl8()
+        curl8OverHttp2()
             .tunnel()
             .user("alice", "wonderland")
             .fetch(origin.url("/large"), origin.url("/hello"));
@@ -165,16 +159,7 @@ class HttpsProxyCurlIT {
 
     double badPasswordsBefore = badH2Passwords();
     Curl.Result refused =
-        Curl.withProxyOptions(
-                "--proxy",
-                "https://127.0.0.1:" + selfSigned.port(),
-                "--proxy-insecure",
-                "--proxy-http2",
-                "-v")
-            .curl8()
-            .tunnel()
-            .user("alice", "looking-glass")
-            .fetch(origin.url("/hello"));
+        curl8OverHttp2().tunnel().user("alice", "looking-glass").fetch(origin.url("/hello"));
     assertThat(refused.exitCode())
         .as(refused.toString())
         .isEqualTo(Curl.EXIT_CONNECT_TUNNEL_FAILED);
@@ -263,6 +248,17 @@ class HttpsProxyCurlIT {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.bodyText()).isEqualTo(OriginServer.HELLO_BODY);
+  }
+
+  /** curl 8 to the self-signed proxy over TLS, asking for HTTP/2 ({@code -v} for its account). */
+  private static Curl curl8OverHttp2() {
+    return Curl.withProxyOptions(
+            "--proxy",
+            "https://127.0.0.1:" + selfSigned.port(),
+            "--proxy-insecure",
+            "--proxy-http2",
+            "-v")
+        .curl8();
   }
 
   private static double badH2Passwords() {

@@ -72,6 +72,17 @@ class KerberosProxyServerTest {
     echo.close();
   }
 
+  /** A proxy granting SOCKS5 GSS-API per-message protection up to {@code ceiling}. */
+  private ProxyServer protectedProxy(GssapiProtection ceiling) {
+    return new ProxyServer(
+        ProxyTestKit.settings().withKerberos(kerberos.acceptor().withSocksProtection(ceiling)),
+        authentication,
+        ProxyTestKit.policy(request -> true),
+        registry,
+        Optional.empty(),
+        true);
+  }
+
   private static void send(SocksClient client, int type, byte[] token) throws IOException {
     client.out.write(new byte[] {1, (byte) type, (byte) (token.length >> 8), (byte) token.length});
     client.out.write(token);
@@ -136,16 +147,7 @@ class KerberosProxyServerTest {
   @Test
   void socks5_gssapi_grants_up_to_the_ceiling_and_encapsulates_request_reply_and_tunnel()
       throws Exception {
-    try (ProxyServer protectedProxy =
-        new ProxyServer(
-            ProxyTestKit.settings()
-                .withKerberos(
-                    kerberos.acceptor().withSocksProtection(GssapiProtection.CONFIDENTIALITY)),
-            authentication,
-            ProxyTestKit.policy(request -> true),
-            registry,
-            Optional.empty(),
-            true)) {
+    try (ProxyServer protectedProxy = protectedProxy(GssapiProtection.CONFIDENTIALITY)) {
       InetSocketAddress address = protectedProxy.start();
       for (int wish : new int[] {2, 1, 3}) {
         try (SocksClient client = new SocksClient(address)) {
@@ -201,16 +203,7 @@ class KerberosProxyServerTest {
    */
   @Test
   void a_protected_clients_handshake_refusal_is_encapsulated() throws Exception {
-    try (ProxyServer protectedProxy =
-        new ProxyServer(
-            ProxyTestKit.settings()
-                .withKerberos(
-                    kerberos.acceptor().withSocksProtection(GssapiProtection.CONFIDENTIALITY)),
-            authentication,
-            ProxyTestKit.policy(request -> true),
-            registry,
-            Optional.empty(),
-            true)) {
+    try (ProxyServer protectedProxy = protectedProxy(GssapiProtection.CONFIDENTIALITY)) {
       try (SocksClient client = new SocksClient(protectedProxy.start())) {
         Login login = gssLogin(client, alice, 2);
         assertThat(login.level()).isEqualTo(2);
@@ -284,16 +277,7 @@ class KerberosProxyServerTest {
 
   @Test
   void a_tampered_encapsulated_message_closes_the_connection() throws Exception {
-    try (ProxyServer protectedProxy =
-            new ProxyServer(
-                ProxyTestKit.settings()
-                    .withKerberos(
-                        kerberos.acceptor().withSocksProtection(GssapiProtection.INTEGRITY)),
-                authentication,
-                ProxyTestKit.policy(request -> true),
-                registry,
-                Optional.empty(),
-                true);
+    try (ProxyServer protectedProxy = protectedProxy(GssapiProtection.INTEGRITY);
         SocksClient client = new SocksClient(protectedProxy.start())) {
       Login login = gssLogin(client, alice, 1);
       assertThat(login.level()).isEqualTo(1);
