@@ -361,7 +361,7 @@ auto_choice=$(grep -o 'relay: auto chose [a-z]*' "$work/zcproxy/proxy.log" | hea
     "order that rotates every round; each proxy had one unmeasured pass of each kind first" \
     "(5 s of requests, 1 s of CONNECT each way)."
   echo "- wrk, nginx, the load generator and the proxy share the $(nproc) cores, so no proxy gets near direct here:" \
-    "quote the ratios, which come from this one run (see shared/BENCHMARKS.md)."
+    "quote the ratios, which come from this one run; absolute figures on a shared machine vary between runs."
   echo
   echo "## HTTP/1.1 forward requests"
   echo

@@ -158,6 +158,11 @@ tree_cpu_ticks() {
     }'
 }
 
+# The load averages over 1, 5 and 15 minutes, as /proc/loadavg gives them: what else ran.
+load_averages() {
+  cut -d' ' -f1-3 /proc/loadavg
+}
+
 # cpu_seconds_per_gb TICKS BYTES
 cpu_seconds_per_gb() {
   awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v b="$2" 'BEGIN { printf "%.3f", (t / hz) / (b / 1e9) }'

@@ -53,6 +53,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_name="policy-bench"
 # shellcheck source=lib.sh
 source "$repo/bench/lib.sh"
+load_at_start=$(load_averages)
 proxy_jar="$repo/app-proxy/target/zcproxy-proxy.jar"
 state_jar="$repo/app-state/target/zcproxy-state.jar"
 while (($# > 0)); do
@@ -472,8 +473,8 @@ pg_version=$(run_psql 'SHOW server_version' 2>/dev/null | awk '{ print $1 }' || 
     "fall at random phases of the poll timer. $rounds rounds, the modes interleaved in an order that" \
     "rotates every round; the percentiles pool every measured change of a mode (nearest rank)."
   echo "- The client, PostgreSQL, RabbitMQ, both state services and all three proxies share the" \
-    "$(nproc) cores, and another helper was working on the machine during the run: quote ratios from" \
-    "this one run (see shared/BENCHMARKS.md)."
+    "$(nproc) cores (load averages over 1/5/15 min: $load_at_start at the start, $(load_averages) at the" \
+    "end): quote ratios from this one run; absolute figures on a shared machine vary between runs."
   echo
   echo "## 1. From a REST change to the proxy reporting it"
   echo

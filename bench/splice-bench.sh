@@ -30,7 +30,7 @@ With socat, the report also says whether each HAProxy really spliced (its pipe c
   --message-bytes N  request and response size of the latency run (default 1024)
   --iperf3           also measure direct and HAProxy with iperf3 (both directions, each round),
                      reported apart as a cross-check of the load generator
-  --no-poll-idle     let idle CPUs halt, as the anchor figures in shared/BENCHMARKS.md did. By
+  --no-poll-idle     let idle CPUs halt, as an untuned machine does. By
                      default the run holds /dev/cpu_dma_latency at 0, so that idle CPUs poll:
                      on a VM, waking a halted vCPU costs ~40 µs, more than a relay adds to a
                      1 KiB round trip, and whether the vCPUs halt depends on whatever else runs
@@ -393,7 +393,7 @@ splice_note=${splice_skipped:+" **zcproxy splice was not measured: relay: splice
       "round trips, more or less often depending on what else runs, so latency figures vary between rounds."
   fi
   echo "- The client, its far end and the proxy share the $(nproc) cores, so no proxy gets near direct here:" \
-    "quote the ratios, which come from this one run (see shared/BENCHMARKS.md)."
+    "quote the ratios, which come from this one run; absolute figures on a shared machine vary between runs."
   echo
   echo "## Throughput, Gbit/s"
   echo
@@ -448,7 +448,8 @@ splice_note=${splice_skipped:+" **zcproxy splice was not measured: relay: splice
   target "latency p50 ÷ copy" "≤ 1.05" "$(ratio "${med[p50_us,$s]}" "${med[p50_us,zcproxy-copy]}")" "<=" 1.05
   target "latency p99 ÷ copy" "≤ 1.05" "$(ratio "${med[p99_us,$s]}" "${med[p99_us,zcproxy-copy]}")" "<=" 1.05
   echo
-  echo "On $(nproc) shared cores, \"≥ 0.90 of direct\" is out of reach for any relay (shared/BENCHMARKS.md);" \
+  echo "On $(nproc) shared cores, \"≥ 0.90 of direct\" is out of reach for any relay (the client and its far end" \
+    "take the CPU it would need);" \
     "the ratio to HAProxy splice from the same run is the one to watch."
   if [[ $run_iperf3 == true ]]; then
     echo
