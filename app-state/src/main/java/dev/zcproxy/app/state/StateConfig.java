@@ -78,6 +78,14 @@ record StateConfig(
           EMBEDDED_BROKER,
           BROKER_DATA_DIR);
 
+  /** Earlier names of variables, each with the one that replaced it. */
+  private static final Map<String, String> RENAMED =
+      Map.of(
+          PREFIX + "BOOTSTRAP_KEY",
+          BOOTSTRAP_KEY,
+          PREFIX + "BOOTSTRAP_KEY_FILE",
+          BOOTSTRAP_KEY_FILE);
+
   /** Bad settings: one line per problem, each naming its variable. */
   static final class Invalid extends Exception {
     private final List<String> problems;
@@ -107,8 +115,8 @@ record StateConfig(
         name ->
             problems.add(
                 name
-                    + (name.startsWith(PREFIX + "BOOTSTRAP_KEY")
-                        ? ": renamed " + name.replace("BOOTSTRAP_KEY", "BOOTSTRAP_API_KEY")
+                    + (RENAMED.containsKey(name)
+                        ? ": renamed " + RENAMED.get(name)
                         : ": unknown variable; known are " + new TreeSet<>(KNOWN))));
 
     InetSocketAddress listen = listen(env.getOrDefault(LISTEN, "127.0.0.1:8080"), problems);
