@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>{@value #MAX_CONCURRENT_STREAMS} concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS);
- *   <li>a header list of at most {@value #MAX_HEADER_LIST_SIZE} bytes
- *       (SETTINGS_MAX_HEADER_LIST_SIZE; a header block of CONTINUATION frames past it is a
- *       connection error), and at most {@value #MAX_SMALL_CONTINUATION_FRAMES} small CONTINUATION
- *       frames in a row (CONTINUATION flood);
+ *   <li>a header list of at most {@code limits.maxHeaderBytes} (SETTINGS_MAX_HEADER_LIST_SIZE,
+ *       counted as RFC 9113 §6.5.2 says; a little past it the stream gets 431, a header block of
+ *       CONTINUATION frames far past it is a connection error), and at most {@value
+ *       #MAX_SMALL_CONTINUATION_FRAMES} small CONTINUATION frames in a row (CONTINUATION flood);
  *   <li>Rapid Reset (CVE-2023-44487): more than {@value #MAX_RST_FRAMES} RST_STREAM frames within
  *       {@value #RST_WINDOW_SECONDS} s is a connection error;
  *   <li>at most {@value #MAX_CONSECUTIVE_EMPTY_DATA_FRAMES} empty DATA frames in a row, and at most
@@ -47,7 +47,6 @@ final class Http2FrontEnd {
   static final String PROTOCOL = "h2";
 
   static final int MAX_CONCURRENT_STREAMS = 100;
-  static final int MAX_HEADER_LIST_SIZE = 16 * 1024;
   static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
   static final int MAX_RST_FRAMES = 200;
   static final int RST_WINDOW_SECONDS = 30;
@@ -103,12 +102,16 @@ final class Http2FrontEnd {
             });
   }
 
-  static Http2FrameCodec newCodec() {
+  /**
+   * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE, the same bound HTTP/1.1 puts on a
+   *     header block
+   */
+  static Http2FrameCodec newCodec(int maxHeaderListSize) {
     return Http2FrameCodecBuilder.forServer()
         .initialSettings(
             Http2Settings.defaultSettings()
                 .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                .maxHeaderListSize(MAX_HEADER_LIST_SIZE))
+                .maxHeaderListSize(maxHeaderListSize))
         .validateHeaders(true)
         .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
         .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
@@ -126,11 +129,12 @@ final class Http2FrontEnd {
     ChannelPipeline pipeline = detector.pipeline();
     Http2Session session = new Http2Session(context);
     Duration idle = context.settings().idleTimeout();
+    Http2FrameCodec codec = newCodec(context.settings().maxHeaderBytes());
     ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);
     if (tls == null) {
-      pipeline.addFirst(PipelineNames.H2_FRAME_CODEC, newCodec());
+      pipeline.addFirst(PipelineNames.H2_FRAME_CODEC, codec);
     } else {
-      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.H2_FRAME_CODEC, newCodec());
+      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.H2_FRAME_CODEC, codec);
     }
     pipeline.addAfter(
         PipelineNames.H2_FRAME_CODEC,

@@ -64,7 +64,8 @@ final class HttpFrontEnd {
   void install(ChannelHandlerContext detector, ByteBuf first) {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
-    HttpStrictRequestDecoder decoder = new HttpStrictRequestDecoder();
+    HttpStrictRequestDecoder decoder =
+        new HttpStrictRequestDecoder(context.settings().maxHeaderBytes());
     Duration idle = context.settings().idleTimeout();
     // Behind the TLS layer, if any: the decoder must see decrypted bytes.
     ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);

@@ -1,7 +1,6 @@
 package dev.zcproxy.inbound.netty;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
 
@@ -68,7 +67,18 @@ final class HttpRejection extends Exception {
     return new HttpRejection(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED, label, message);
   }
 
-  /** Why the decoder gave up on a request head: a limit (414, 431) or a malformed message (400). */
+  /** A request header block over {@code limits.maxHeaderBytes}, which is {@code maxHeaderBytes}. */
+  static HttpRejection headersTooLarge(int maxHeaderBytes) {
+    return new HttpRejection(
+        HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+        "the request headers are larger than " + maxHeaderBytes + " bytes");
+  }
+
+  /**
+   * Why the decoder gave up on a request head: a limit (414; 431 comes from the decoder as a
+   * rejection already, naming its limit) or a malformed message (400).
+   */
   static HttpRejection ofBadHead(Throwable cause) {
     return switch (cause) {
       case HttpRejection rejection -> rejection;
@@ -78,13 +88,6 @@ final class HttpRejection extends Exception {
               "uri_too_long",
               "the request line is longer than "
                   + HttpStrictRequestDecoder.MAX_REQUEST_LINE
-                  + " bytes");
-      case TooLongHttpHeaderException tooLarge ->
-          new HttpRejection(
-              HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-              "headers_too_large",
-              "the request headers are larger than "
-                  + HttpStrictRequestDecoder.MAX_HEADER_BYTES
                   + " bytes");
       default -> badRequest("malformed request: " + cause.getMessage());
     };

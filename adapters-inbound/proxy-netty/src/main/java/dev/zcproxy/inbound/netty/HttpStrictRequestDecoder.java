@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 
@@ -24,7 +25,6 @@ import java.util.List;
  */
 final class HttpStrictRequestDecoder extends HttpRequestDecoder {
   static final int MAX_REQUEST_LINE = 8 * 1024;
-  static final int MAX_HEADER_BYTES = 16 * 1024;
 
   /** The largest piece of a body one message carries: bodies stream, they are never gathered. */
   static final int MAX_CONTENT_PIECE = 64 * 1024;
@@ -35,20 +35,25 @@ final class HttpStrictRequestDecoder extends HttpRequestDecoder {
     REJECTED
   }
 
+  private final int maxHeaderBytes;
   private final HttpHeadScanner scanner = new HttpHeadScanner();
   private Mode mode = Mode.HTTP;
   private boolean connectHead;
 
-  HttpStrictRequestDecoder() {
+  /**
+   * @param maxHeaderBytes the largest header block (request line excluded) before 431
+   */
+  HttpStrictRequestDecoder(int maxHeaderBytes) {
     super(
         new HttpDecoderConfig()
             .setMaxInitialLineLength(MAX_REQUEST_LINE)
-            .setMaxHeaderSize(MAX_HEADER_BYTES)
+            .setMaxHeaderSize(maxHeaderBytes)
             .setMaxChunkSize(MAX_CONTENT_PIECE)
             .setValidateHeaders(true)
             .setStrictLineParsing(true)
             .setAllowDuplicateContentLengths(false)
             .setUseRfc9112TransferEncoding(true));
+    this.maxHeaderBytes = maxHeaderBytes;
   }
 
   /** Whether part of a request head has arrived and the rest has not. */
@@ -117,6 +122,13 @@ final class HttpStrictRequestDecoder extends HttpRequestDecoder {
    */
   private boolean follow(Object message) {
     if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
+      if (object instanceof HttpRequest
+          && object.decoderResult().cause() instanceof TooLongHttpHeaderException) {
+        // Netty's message names no limit; ours names the configured one. (Trailers too long
+        // are a bad body, not a bad head.)
+        object.setDecoderResult(
+            DecoderResult.failure(HttpRejection.headersTooLarge(maxHeaderBytes)));
+      }
       mode = Mode.REJECTED;
       return true;
     }

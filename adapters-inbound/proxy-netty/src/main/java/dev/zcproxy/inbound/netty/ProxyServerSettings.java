@@ -26,6 +26,9 @@ import java.util.Optional;
  *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
  * @param streamIdleTimeout an HTTP/2 stream (a tunnel or a forwarded request) with no frame either
  *     way for this long is closed on its own, while its connection carries on
+ * @param maxHeaderBytes the largest HTTP/1.1 request header block (431 past it) and HTTP/2 header
+ *     list (SETTINGS_MAX_HEADER_LIST_SIZE) a client may send: Kerberos {@code Negotiate} tokens
+ *     from Active Directory carry the user's groups and can need up to 64 KiB
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -41,7 +44,20 @@ public record ProxyServerSettings(
     Optional<TlsIdentity> tls,
     TlsProvider tlsProvider,
     Optional<KerberosAcceptor> kerberos,
-    Duration streamIdleTimeout) {
+    Duration streamIdleTimeout,
+    int maxHeaderBytes) {
+
+  /** Unless configured: enough for ordinary requests, while memory per connection stays small. */
+  public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+
+  /** Below this, ordinary browser requests (cookies, user agents) would be refused. */
+  public static final int MAX_HEADER_BYTES_FLOOR = 4 * 1024;
+
+  /**
+   * Well above the largest AD token (MaxTokenSize 48,000 bytes, about 64 KiB in base64), and still
+   * a bound on what one connection or stream may make the proxy hold.
+   */
+  public static final int MAX_HEADER_BYTES_CEILING = 256 * 1024;
 
   public enum RelayMode {
     AUTO,
@@ -66,11 +82,18 @@ public record ProxyServerSettings(
     Objects.requireNonNull(tlsProvider, "tlsProvider");
     Objects.requireNonNull(kerberos, "kerberos");
     requirePositive(streamIdleTimeout, "streamIdleTimeout");
+    if (maxHeaderBytes < MAX_HEADER_BYTES_FLOOR || maxHeaderBytes > MAX_HEADER_BYTES_CEILING) {
+      throw new IllegalArgumentException(
+          "maxHeaderBytes must be from "
+              + MAX_HEADER_BYTES_FLOOR
+              + " to "
+              + MAX_HEADER_BYTES_CEILING);
+    }
   }
 
   /**
    * Settings without TLS and Kerberos, whose HTTP/2 streams idle out like connections ({@code
-   * idleTimeout}).
+   * idleTimeout}) and whose HTTP header limit is {@link #DEFAULT_MAX_HEADER_BYTES}.
    */
   public ProxyServerSettings(
       InetSocketAddress listen,
@@ -124,7 +147,8 @@ public record ProxyServerSettings(
         tls,
         TlsProvider.AUTO,
         Optional.empty(),
-        idleTimeout);
+        idleTimeout,
+        DEFAULT_MAX_HEADER_BYTES);
   }
 
   /** The same settings, serving TLS with {@code identity} through the best provider here. */
@@ -148,7 +172,8 @@ public record ProxyServerSettings(
         Optional.of(identity),
         provider,
         kerberos,
-        streamIdleTimeout);
+        streamIdleTimeout,
+        maxHeaderBytes);
   }
 
   /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
@@ -167,7 +192,8 @@ public record ProxyServerSettings(
         tls,
         tlsProvider,
         Optional.of(acceptor),
-        streamIdleTimeout);
+        streamIdleTimeout,
+        maxHeaderBytes);
   }
 
   /** The same settings with another HTTP/2 stream idle timeout. */
@@ -186,7 +212,28 @@ public record ProxyServerSettings(
         tls,
         tlsProvider,
         kerberos,
-        timeout);
+        timeout,
+        maxHeaderBytes);
+  }
+
+  /** The same settings with another limit on HTTP request headers. */
+  public ProxyServerSettings withMaxHeaderBytes(int bytes) {
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        handshakeTimeout,
+        idleTimeout,
+        connectTimeout,
+        bindAcceptTimeout,
+        maxHandshakeBytes,
+        maxConnections,
+        maxConnectionsPerSource,
+        maxConnectionsPerUser,
+        tls,
+        tlsProvider,
+        kerberos,
+        streamIdleTimeout,
+        bytes);
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */

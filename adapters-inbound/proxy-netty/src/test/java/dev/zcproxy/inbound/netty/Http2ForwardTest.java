@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -366,6 +367,57 @@ class Http2ForwardTest {
     assertThat(stalled.status()).isEqualTo("504");
     assertThat(connection.isActive()).isTrue();
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    connection.close().sync();
+  }
+
+  /**
+   * {@code limits.maxHeaderBytes} is the proxy's SETTINGS_MAX_HEADER_LIST_SIZE: raised for AD's
+   * large Kerberos tokens, a 40 KB header is forwarded.
+   */
+  @Test
+  void a_header_list_under_a_raised_limit_is_forwarded() throws Exception {
+    server.close();
+    server = newServer(ProxyTestKit.settings().withMaxHeaderBytes(64 * 1024));
+    proxy = server.start();
+    Channel connection = connect();
+    String token = "t".repeat(40_000);
+    Recorder get =
+        Http2TestKit.open(
+            connection,
+            request("GET", originAuthority(), "/hello", ALICE).set("x-token", token),
+            true);
+
+    await().atMost(AWAIT).until(() -> get.ended);
+    assertThat(get.status()).isEqualTo("200");
+    assertThat(seen.get("hello").getFirst("X-Token")).isEqualTo(token);
+    Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+    assertThat(codec.encoder().configuration().headersConfiguration().maxHeaderListSize())
+        .as("the proxy's SETTINGS_MAX_HEADER_LIST_SIZE")
+        .isEqualTo(64 * 1024);
+    connection.close().sync();
+  }
+
+  /** Over the default 16 KiB (by less than Netty's connection-error margin): 431 on the stream. */
+  @Test
+  void a_header_list_over_the_limit_is_refused_on_its_stream() throws Exception {
+    Channel connection =
+        Http2TestKit.connectIgnoringHeaderListLimit(clientGroup, proxy, new ConnectionEvents());
+    Recorder big =
+        Http2TestKit.open(
+            connection,
+            request("GET", originAuthority(), "/hello", ALICE)
+                .set("x-token", "t".repeat(ProxyServerSettings.DEFAULT_MAX_HEADER_BYTES)),
+            true);
+
+    await().atMost(AWAIT).until(() -> big.ended || big.reset);
+    assertThat(big.status()).isEqualTo("431");
+    assertThat(seen).as("nothing reached the origin").doesNotContainKey("hello");
+
+    // the connection carries on, and a request under the limit is served
+    Recorder small =
+        Http2TestKit.open(connection, request("GET", originAuthority(), "/hello", ALICE), true);
+    await().atMost(AWAIT).until(() -> small.ended);
+    assertThat(small.status()).isEqualTo("200");
     connection.close().sync();
   }
 

@@ -78,6 +78,26 @@ final class Http2TestKit {
   static Channel connect(
       EventLoopGroup group, InetSocketAddress proxy, ConnectionEvents events, SslContext tls)
       throws InterruptedException {
+    return connect(group, proxy, events, tls, false);
+  }
+
+  /**
+   * An h2c client that sends header lists larger than the proxy's SETTINGS_MAX_HEADER_LIST_SIZE
+   * (Netty's client refuses to by default), to see what the proxy does with them.
+   */
+  static Channel connectIgnoringHeaderListLimit(
+      EventLoopGroup group, InetSocketAddress proxy, ConnectionEvents events)
+      throws InterruptedException {
+    return connect(group, proxy, events, null, true);
+  }
+
+  private static Channel connect(
+      EventLoopGroup group,
+      InetSocketAddress proxy,
+      ConnectionEvents events,
+      SslContext tls,
+      boolean ignoreHeaderListLimit)
+      throws InterruptedException {
     return new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -88,7 +108,12 @@ final class Http2TestKit {
                 if (tls != null) {
                   channel.pipeline().addLast(tls.newHandler(channel.alloc()));
                 }
-                channel.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
+                channel
+                    .pipeline()
+                    .addLast(
+                        Http2FrameCodecBuilder.forClient()
+                            .encoderIgnoreMaxHeaderListSize(ignoreHeaderListLimit)
+                            .build());
                 channel
                     .pipeline()
                     .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))

@@ -149,11 +149,11 @@ class HttpSmugglingTest {
                 + " HTTP/1.1\r\nHost: example.com\r\n\r\n",
             "HTTP/1.1 414 Request-URI Too Long"),
         Arguments.of(
-            "headers over 16 KiB",
+            "headers over 16 KiB (the default limits.maxHeaderBytes)",
             "GET "
                 + TARGET
                 + " HTTP/1.1\r\nHost: example.com\r\nX-Big: "
-                + "b".repeat(HttpStrictRequestDecoder.MAX_HEADER_BYTES)
+                + "b".repeat(ProxyServerSettings.DEFAULT_MAX_HEADER_BYTES)
                 + "\r\n\r\n",
             "HTTP/1.1 431 Request Header Fields Too Large"),
         Arguments.of(
@@ -229,6 +229,67 @@ class HttpSmugglingTest {
     assertThat(client.isOpen()).isFalse();
     proxy.upstreams.getFirst().finishAndReleaseAll();
     assertClean(client, sent);
+  }
+
+  /**
+   * A Kerberos {@code Negotiate} token from Active Directory carries the user's groups: up to 64
+   * KiB in base64, so operators raise {@code limits.maxHeaderBytes}. A 40 KB header is then served.
+   */
+  @Test
+  void a_header_block_under_a_raised_limit_is_forwarded() {
+    String token = "t".repeat(40_000);
+    String request =
+        "GET "
+            + TARGET
+            + " HTTP/1.1\r\nHost: example.com\r\n"
+            + AUTH
+            + "X-Token: "
+            + token
+            + "\r\n\r\n";
+    EmbeddedProxy proxy =
+        new EmbeddedProxy(false, HttpTestKit.roomyFirstRead().withMaxHeaderBytes(64 * 1024));
+    ClientChannel client = proxy.newClient();
+
+    sent.addAll(Delivery.WHOLE.send(client, ascii(request)));
+
+    assertThat(text(client)).as("no refusal").isEmpty();
+    String forwarded = text(proxy.upstreams.getFirst());
+    assertThat(statusLine(forwarded)).isEqualTo("GET / HTTP/1.1");
+    assertThat(headLines(forwarded)).contains("x-token: " + token);
+    HttpTestKit.respond(
+        proxy.upstreams.getFirst(), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    assertThat(statusLine(text(client))).isEqualTo("HTTP/1.1 200 OK");
+    proxy.upstreams.getFirst().finishAndReleaseAll();
+    assertClean(client, sent);
+  }
+
+  @Test
+  void a_header_block_over_a_raised_limit_gets_431_naming_that_limit() {
+    int limit = 64 * 1024;
+    String request =
+        "GET "
+            + TARGET
+            + " HTTP/1.1\r\nHost: example.com\r\n"
+            + AUTH
+            + "X-Token: "
+            + "t".repeat(limit)
+            + "\r\n\r\n";
+    for (Delivery delivery : Delivery.values()) {
+      EmbeddedProxy proxy =
+          new EmbeddedProxy(false, HttpTestKit.roomyFirstRead().withMaxHeaderBytes(limit));
+      ClientChannel client = proxy.newClient();
+
+      sent.addAll(delivery.send(client, ascii(request)));
+
+      String answer = text(client);
+      assertThat(statusLine(answer))
+          .as(delivery.name())
+          .isEqualTo("HTTP/1.1 431 Request Header Fields Too Large");
+      assertThat(HttpTestKit.body(answer)).contains("larger than " + limit + " bytes");
+      assertThat(client.isOpen()).isFalse();
+      assertThat(proxy.upstreams).isEmpty();
+      assertClean(client, sent);
+    }
   }
 
   private void assertRefused(Delivery delivery, String request, String status) {

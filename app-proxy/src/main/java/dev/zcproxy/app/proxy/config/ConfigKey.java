@@ -30,6 +30,7 @@ public enum ConfigKey {
   LIMITS_CONNECT_TIMEOUT("limits.connectTimeout"),
   LIMITS_BIND_ACCEPT_TIMEOUT("limits.bindAcceptTimeout"),
   LIMITS_MAX_HANDSHAKE_BYTES("limits.maxHandshakeBytes"),
+  LIMITS_MAX_HEADER_BYTES("limits.maxHeaderBytes"),
   LIMITS_MAX_CONNECTIONS("limits.maxConnections"),
   LIMITS_MAX_CONNECTIONS_PER_SOURCE("limits.maxConnectionsPerSource"),
   LIMITS_MAX_CONNECTIONS_PER_USER("limits.maxConnectionsPerUser"),

@@ -158,7 +158,8 @@ public record ProxyConfig(
       int maxConnections,
       int maxConnectionsPerSource,
       int maxConnectionsPerUser,
-      Duration streamIdleTimeout) {}
+      Duration streamIdleTimeout,
+      int maxHeaderBytes) {}
 
   /**
    * @param drainTimeout how long established tunnels may run on after a shutdown signal
@@ -183,7 +184,10 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
-    ProxyServerSettings streams = settings.withStreamIdleTimeout(limits.streamIdleTimeout());
+    ProxyServerSettings streams =
+        settings
+            .withStreamIdleTimeout(limits.streamIdleTimeout())
+            .withMaxHeaderBytes(limits.maxHeaderBytes());
     ProxyServerSettings withTls =
         tls.map(t -> streams.withTls(t.identity(), t.provider())).orElse(streams);
     return kerberos.map(k -> k.acceptor()).map(withTls::withKerberos).orElse(withTls);

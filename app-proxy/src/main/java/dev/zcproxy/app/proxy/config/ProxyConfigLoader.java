@@ -84,6 +84,10 @@ import java.util.function.Function;
  *       not yet recognised) may send before its tunnel is up; HTTP has its own limits</td>
  *       <td>{@code 4096}</td>
  *       <td>{@code ZCPROXY_LIMITS_MAX_HANDSHAKE_BYTES}</td></tr>
+ *   <tr><td>{@code limits.maxHeaderBytes}</td><td>4096-262144: the largest HTTP/1.1 request
+ *       header block (431 past it) and HTTP/2 header list (SETTINGS_MAX_HEADER_LIST_SIZE); raise
+ *       it to {@code 65536} for Kerberos {@code Negotiate} tokens from Active Directory</td>
+ *       <td>{@code 16384}</td><td>{@code ZCPROXY_LIMITS_MAX_HEADER_BYTES}</td></tr>
  *   <tr><td>{@code limits.maxConnections}</td><td>&gt;= 0, 0 = unlimited: the whole proxy</td>
  *       <td>{@code 0}</td><td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS}</td></tr>
  *   <tr><td>{@code limits.maxConnectionsPerSource}</td><td>&gt;= 0, 0 = unlimited: per client
@@ -306,7 +310,12 @@ public final class ProxyConfigLoader {
                   Integer.MAX_VALUE),
               positive(
                   ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT,
-                  idleTimeout == null ? defaults.idleTimeout() : idleTimeout));
+                  idleTimeout == null ? defaults.idleTimeout() : idleTimeout),
+              integer(
+                  ConfigKey.LIMITS_MAX_HEADER_BYTES,
+                  defaults.maxHeaderBytes(),
+                  ProxyServerSettings.MAX_HEADER_BYTES_FLOOR,
+                  ProxyServerSettings.MAX_HEADER_BYTES_CEILING));
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
       ProxyConfig.Tls tls = tls(listen);

@@ -39,6 +39,7 @@ class ProxyConfigLoaderTest {
         connectTimeout: 3s
         bindAcceptTimeout: 1m
         maxHandshakeBytes: 8192
+        maxHeaderBytes: 32768
         maxConnections: 1000
         maxConnectionsPerSource: 50
         maxConnectionsPerUser: 20
@@ -67,21 +68,23 @@ class ProxyConfigLoaderTest {
                 1000,
                 50,
                 20,
-                Duration.ofHours(2)));
+                Duration.ofHours(2),
+                32768));
     assertThat(config.shutdown().drainTimeout()).isZero();
     assertThat(config.serverSettings())
         .isEqualTo(
             new ProxyServerSettings(
-                address("127.0.0.2", 1081),
-                RelayMode.COPY,
-                Duration.ofMillis(500),
-                Duration.ofHours(2),
-                Duration.ofSeconds(3),
-                Duration.ofMinutes(1),
-                8192,
-                1000,
-                50,
-                20));
+                    address("127.0.0.2", 1081),
+                    RelayMode.COPY,
+                    Duration.ofMillis(500),
+                    Duration.ofHours(2),
+                    Duration.ofSeconds(3),
+                    Duration.ofMinutes(1),
+                    8192,
+                    1000,
+                    50,
+                    20)
+                .withMaxHeaderBytes(32768));
   }
 
   @Test
@@ -115,6 +118,30 @@ class ProxyConfigLoaderTest {
         .singleElement()
         .asString()
         .startsWith("config key 'limits.streamIdleTimeout': ");
+  }
+
+  @Test
+  void theHeaderLimitIs16KiBUnlessSetAndReachesTheFrontEnd() throws Exception {
+    assertThat(load("policy: { file: p.yaml }", Map.of()).serverSettings().maxHeaderBytes())
+        .isEqualTo(16384);
+    assertThat(
+            load("policy: { file: p.yaml }\nlimits: { maxHeaderBytes: 65536 }", Map.of())
+                .serverSettings()
+                .maxHeaderBytes())
+        .isEqualTo(65536);
+    assertThat(
+            load(
+                    "policy: { file: p.yaml }\nlimits: { maxHeaderBytes: 65536 }",
+                    Map.of("ZCPROXY_LIMITS_MAX_HEADER_BYTES", "262144"))
+                .serverSettings()
+                .maxHeaderBytes())
+        .isEqualTo(262144);
+    assertThat(
+            problems(
+                "policy: { file: p.yaml }", Map.of("ZCPROXY_LIMITS_MAX_HEADER_BYTES", "1048576")))
+        .containsExactly(
+            "config key 'limits.maxHeaderBytes' (from ZCPROXY_LIMITS_MAX_HEADER_BYTES): expected a"
+                + " whole number from 4096 to 262144, got \"1048576\"");
   }
 
   @Test
@@ -174,6 +201,7 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.LIMITS_CONNECT_TIMEOUT, "7ms"),
             Map.entry(ConfigKey.LIMITS_BIND_ACCEPT_TIMEOUT, "7h"),
             Map.entry(ConfigKey.LIMITS_MAX_HANDSHAKE_BYTES, "777"),
+            Map.entry(ConfigKey.LIMITS_MAX_HEADER_BYTES, "65536"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS, "7"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE, "77"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER, "777"),
@@ -193,6 +221,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_CONNECT_TIMEOUT -> Duration.ofMillis(7);
           case LIMITS_BIND_ACCEPT_TIMEOUT -> Duration.ofHours(7);
           case LIMITS_MAX_HANDSHAKE_BYTES -> 777;
+          case LIMITS_MAX_HEADER_BYTES -> 65536;
           case LIMITS_MAX_CONNECTIONS -> 7;
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
@@ -227,6 +256,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_CONNECT_TIMEOUT -> config.limits().connectTimeout();
           case LIMITS_BIND_ACCEPT_TIMEOUT -> config.limits().bindAcceptTimeout();
           case LIMITS_MAX_HANDSHAKE_BYTES -> config.limits().maxHandshakeBytes();
+          case LIMITS_MAX_HEADER_BYTES -> config.serverSettings().maxHeaderBytes();
           case LIMITS_MAX_CONNECTIONS -> config.limits().maxConnections();
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
@@ -346,6 +376,18 @@ class ProxyConfigLoaderTest {
             "limits: { maxHandshakeBytes: 10 }",
             "config key 'limits.maxHandshakeBytes': expected a whole number from 64 to 1048576,"
                 + " got 10"),
+        arguments(
+            "limits: { maxHeaderBytes: 4095 }",
+            "config key 'limits.maxHeaderBytes': expected a whole number from 4096 to 262144,"
+                + " got 4095"),
+        arguments(
+            "limits: { maxHeaderBytes: 262145 }",
+            "config key 'limits.maxHeaderBytes': expected a whole number from 4096 to 262144,"
+                + " got 262145"),
+        arguments(
+            "limits: { maxHeaderBytes: 64k }",
+            "config key 'limits.maxHeaderBytes': expected a whole number from 4096 to 262144,"
+                + " got \"64k\""),
         arguments(
             "limits: { maxConnections: -1 }",
             "config key 'limits.maxConnections': expected a whole number from 0 to 2147483647,"
