@@ -158,82 +158,72 @@ public record ProxyServerSettings(
 
   /** The same settings, serving TLS with {@code identity} through {@code provider}. */
   public ProxyServerSettings withTls(TlsIdentity identity, TlsProvider provider) {
-    return new ProxyServerSettings(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        Optional.of(identity),
-        provider,
-        kerberos,
-        streamIdleTimeout,
-        maxHeaderBytes);
+    Copy copy = new Copy(this);
+    copy.tls = Optional.of(identity);
+    copy.tlsProvider = Objects.requireNonNull(provider, "provider");
+    return copy.build();
   }
 
   /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
   public ProxyServerSettings withKerberos(KerberosAcceptor acceptor) {
-    return new ProxyServerSettings(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        tls,
-        tlsProvider,
-        Optional.of(acceptor),
-        streamIdleTimeout,
-        maxHeaderBytes);
+    Copy copy = new Copy(this);
+    copy.kerberos = Optional.of(acceptor);
+    return copy.build();
   }
 
   /** The same settings with another HTTP/2 stream idle timeout. */
   public ProxyServerSettings withStreamIdleTimeout(Duration timeout) {
-    return new ProxyServerSettings(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        tls,
-        tlsProvider,
-        kerberos,
-        timeout,
-        maxHeaderBytes);
+    Copy copy = new Copy(this);
+    copy.streamIdleTimeout = timeout;
+    return copy.build();
   }
 
   /** The same settings with another limit on HTTP request headers. */
   public ProxyServerSettings withMaxHeaderBytes(int bytes) {
-    return new ProxyServerSettings(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        tls,
-        tlsProvider,
-        kerberos,
-        streamIdleTimeout,
-        bytes);
+    Copy copy = new Copy(this);
+    copy.maxHeaderBytes = bytes;
+    return copy.build();
+  }
+
+  /**
+   * The components the {@code with...} methods change, taken from existing settings; {@link #build}
+   * validates the result like any other settings.
+   */
+  private static final class Copy {
+    private final ProxyServerSettings from;
+    private Optional<TlsIdentity> tls;
+    private TlsProvider tlsProvider;
+    private Optional<KerberosAcceptor> kerberos;
+    private Duration streamIdleTimeout;
+    private int maxHeaderBytes;
+
+    Copy(ProxyServerSettings from) {
+      this.from = from;
+      this.tls = from.tls;
+      this.tlsProvider = from.tlsProvider;
+      this.kerberos = from.kerberos;
+      this.streamIdleTimeout = from.streamIdleTimeout;
+      this.maxHeaderBytes = from.maxHeaderBytes;
+    }
+
+    ProxyServerSettings build() {
+      return new ProxyServerSettings(
+          from.listen,
+          from.relay,
+          from.handshakeTimeout,
+          from.idleTimeout,
+          from.connectTimeout,
+          from.bindAcceptTimeout,
+          from.maxHandshakeBytes,
+          from.maxConnections,
+          from.maxConnectionsPerSource,
+          from.maxConnectionsPerUser,
+          tls,
+          tlsProvider,
+          kerberos,
+          streamIdleTimeout,
+          maxHeaderBytes);
+    }
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */
