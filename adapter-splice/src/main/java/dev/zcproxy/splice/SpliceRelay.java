@@ -1,7 +1,7 @@
 package dev.zcproxy.splice;
 
-import dev.zcproxy.inbound.netty.spi.SocketRelay;
-import dev.zcproxy.inbound.netty.spi.TunnelHandover;
+import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;

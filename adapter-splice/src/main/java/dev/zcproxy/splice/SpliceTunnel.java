@@ -1,7 +1,7 @@
 package dev.zcproxy.splice;
 
-import dev.zcproxy.inbound.netty.spi.TunnelHandover;
-import dev.zcproxy.inbound.netty.spi.TunnelObserver;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelObserver;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;

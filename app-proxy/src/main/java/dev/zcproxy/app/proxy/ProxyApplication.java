@@ -20,7 +20,7 @@ import dev.zcproxy.domain.service.AuthenticateClientService;
 import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
-import dev.zcproxy.inbound.netty.TlsIdentity;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.splice.SpliceRelay;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

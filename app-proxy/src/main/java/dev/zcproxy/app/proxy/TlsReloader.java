@@ -3,7 +3,7 @@ package dev.zcproxy.app.proxy;
 import dev.zcproxy.app.proxy.config.ConfigKey;
 import dev.zcproxy.app.proxy.config.ProxyConfig;
 import dev.zcproxy.inbound.netty.ProxyServer;
-import dev.zcproxy.inbound.netty.TlsIdentity;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,21 @@ package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
-import dev.zcproxy.inbound.netty.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
+import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
+import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
+import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
+import dev.zcproxy.inbound.netty.relay.RelaySelector;
+import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.server.ProxyChannelInitializer;
+import dev.zcproxy.inbound.netty.server.ProxyContext;
+import dev.zcproxy.inbound.netty.server.Transport;
+import dev.zcproxy.inbound.netty.server.Transports;
+import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
+import dev.zcproxy.inbound.netty.tunnel.LiveTunnelRegistry;
+import dev.zcproxy.inbound.netty.upstream.DnsDestinationGate;
+import dev.zcproxy.inbound.netty.upstream.NettyOutboundConnector;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -91,7 +105,7 @@ public final class ProxyServer implements AutoCloseable {
   /**
    * @param preferNativeTransport false forces NIO even where epoll is available
    */
-  ProxyServer(
+  public ProxyServer(
       ProxyServerSettings settings,
       AuthenticateClientUseCase authentication,
       AuthorizeConnectionUseCase authorization,
@@ -244,7 +258,7 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /** {@code openssl} or {@code jdk} while serving TLS; empty without TLS or before start. */
-  Optional<String> tlsProviderName() {
+  public Optional<String> tlsProviderName() {
     return Optional.ofNullable(tls).map(TlsFrontEnd::providerName);
   }
 

@@ -1,5 +1,8 @@
 package dev.zcproxy.inbound.netty;
 
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
+import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;

@@ -10,6 +10,16 @@ import dev.zcproxy.domain.policy.ConnectRequest;
 import dev.zcproxy.domain.policy.Decision;
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
+import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
+import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.server.ProxyChannelInitializer;
+import dev.zcproxy.inbound.netty.server.ProxyContext;
+import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
+import dev.zcproxy.inbound.netty.tunnel.LiveTunnelRegistry;
+import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
+import dev.zcproxy.inbound.netty.upstream.Destination;
+import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -36,8 +46,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** Fakes and helpers shared by the front end's tests. */
-final class ProxyTestKit {
-  static final InetSocketAddress CLIENT_ADDRESS = new InetSocketAddress("192.0.2.10", 40000);
+public final class ProxyTestKit {
+  public static final InetSocketAddress CLIENT_ADDRESS = new InetSocketAddress("192.0.2.10", 40000);
   static final InetSocketAddress PROXY_ADDRESS = new InetSocketAddress("192.0.2.1", 1080);
   static final InetSocketAddress UPSTREAM_LOCAL = new InetSocketAddress("198.51.100.7", 50123);
 
@@ -48,16 +58,16 @@ final class ProxyTestKit {
    * Generous, because the test machine may be busy: timeouts here are safety nets, and the tests
    * that exercise them move an embedded clock instead of waiting.
    */
-  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
   private ProxyTestKit() {}
 
   /** Settings for tests. */
-  static ProxyServerSettings settings() {
+  public static ProxyServerSettings settings() {
     return settings(4096, 0, 0, 0);
   }
 
-  static ProxyServerSettings settings(
+  public static ProxyServerSettings settings(
       int maxHandshakeBytes, int maxConnections, int maxPerSource, int maxPerUser) {
     return new ProxyServerSettings(
         new InetSocketAddress("127.0.0.1", 0),
@@ -73,21 +83,21 @@ final class ProxyTestKit {
   }
 
   /** The realm whose principals {@link FakeAuthentication} maps to its users. */
-  static final String KERBEROS_REALM = "ZCPROXY.TEST";
+  public static final String KERBEROS_REALM = "ZCPROXY.TEST";
 
   /**
    * Users alice/secret and bob/hunter2, also as Kerberos principals of {@link #KERBEROS_REALM};
    * anonymous access switchable; throttling switchable.
    */
-  static final class FakeAuthentication implements AuthenticateClientUseCase {
+  public static final class FakeAuthentication implements AuthenticateClientUseCase {
     private final Map<String, String> passwords =
         new ConcurrentHashMap<>(Map.of("alice", "secret", "bob", "hunter2"));
-    final List<AuthenticateCommand> calls = new CopyOnWriteArrayList<>();
-    final List<String> callerThreads = new CopyOnWriteArrayList<>();
+    public final List<AuthenticateCommand> calls = new CopyOnWriteArrayList<>();
+    public final List<String> callerThreads = new CopyOnWriteArrayList<>();
     volatile boolean anonymous;
-    volatile boolean throttled;
+    public volatile boolean throttled;
 
-    FakeAuthentication(boolean anonymous) {
+    public FakeAuthentication(boolean anonymous) {
       this.anonymous = anonymous;
     }
 
@@ -132,7 +142,7 @@ final class ProxyTestKit {
   }
 
   /** A policy that allows what {@code allowed} accepts, naming rule 1 either way. */
-  static AuthorizeConnectionUseCase policy(Predicate<ConnectRequest> allowed) {
+  public static AuthorizeConnectionUseCase policy(Predicate<ConnectRequest> allowed) {
     return (principal, request) ->
         allowed.test(request)
             ? new Decision.Allow(1)
@@ -140,7 +150,7 @@ final class ProxyTestKit {
   }
 
   /** A client channel that looks like a TCP connection from {@link #CLIENT_ADDRESS}. */
-  static final class ClientChannel extends EmbeddedChannel {
+  public static final class ClientChannel extends EmbeddedChannel {
     ClientChannel(io.netty.channel.ChannelHandler... handlers) {
       super(handlers);
     }
@@ -157,7 +167,7 @@ final class ProxyTestKit {
   }
 
   /** An upstream connection whose local address is {@code local}. */
-  static final class UpstreamChannel extends EmbeddedChannel {
+  public static final class UpstreamChannel extends EmbeddedChannel {
     private final InetSocketAddress local;
 
     UpstreamChannel(InetSocketAddress local) {
@@ -170,45 +180,45 @@ final class ProxyTestKit {
     }
   }
 
-  record RelayStart(Channel client, Channel upstream, String protocol) {}
+  public record RelayStart(Channel client, Channel upstream, String protocol) {}
 
   /**
    * The front end's pipeline on embedded channels: real handlers, real metrics, real limits; a fake
    * gate (IP literals as they are, every name "resolves" to {@link #RESOLVED}), a fake connector
    * handing out {@link UpstreamChannel}s and a relay that only records.
    */
-  static final class EmbeddedProxy {
-    final FakeAuthentication authentication;
+  public static final class EmbeddedProxy {
+    public final FakeAuthentication authentication;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final MicrometerProxyMetrics metrics =
         new MicrometerProxyMetrics(registry, List.of(ProxyMetrics.COPY));
     final LiveTunnelRegistry tunnels = new LiveTunnelRegistry(registry);
-    final ProxyServerSettings settings;
-    final List<Destination> gateRequests = new ArrayList<>();
-    final List<RelayStart> relayed = new ArrayList<>();
-    final List<UpstreamChannel> upstreams = new ArrayList<>();
+    public final ProxyServerSettings settings;
+    public final List<Destination> gateRequests = new ArrayList<>();
+    public final List<RelayStart> relayed = new ArrayList<>();
+    public final List<UpstreamChannel> upstreams = new ArrayList<>();
     final ConnectionTracker tracker;
     final ProxyContext context;
 
     /** When set, the gate refuses with this kind. */
-    ProxyRefusal.Kind gateRefusal;
+    public ProxyRefusal.Kind gateRefusal;
 
     /** When set, the connector fails with this kind. */
-    ProxyRefusal.Kind connectRefusal;
+    public ProxyRefusal.Kind connectRefusal;
 
     /** When set, the gate's answer waits for the test to complete this promise's twin. */
-    boolean deferGate;
+    public boolean deferGate;
 
     Promise<AuthorizedDestination> pendingGate;
     AuthorizedDestination pendingAnswer;
-    InetSocketAddress upstreamLocal = UPSTREAM_LOCAL;
-    InetAddress resolved = RESOLVED;
+    public InetSocketAddress upstreamLocal = UPSTREAM_LOCAL;
+    public InetAddress resolved = RESOLVED;
 
-    EmbeddedProxy(boolean anonymous) {
+    public EmbeddedProxy(boolean anonymous) {
       this(anonymous, settings());
     }
 
-    EmbeddedProxy(boolean anonymous, ProxyServerSettings settings) {
+    public EmbeddedProxy(boolean anonymous, ProxyServerSettings settings) {
       this.authentication = new FakeAuthentication(anonymous);
       this.settings = settings;
       this.tracker = ConnectionTracker.of(settings);
@@ -228,7 +238,7 @@ final class ProxyTestKit {
               tunnels);
     }
 
-    ClientChannel newClient() {
+    public ClientChannel newClient() {
       return new ClientChannel(
           new ProxyChannelInitializer(
               context,
@@ -265,7 +275,7 @@ final class ProxyTestKit {
       return loop.newSucceededFuture(answer);
     }
 
-    void completeGate() {
+    public void completeGate() {
       pendingGate.setSuccess(pendingAnswer);
     }
 
@@ -280,30 +290,30 @@ final class ProxyTestKit {
       return inbound.eventLoop().newSucceededFuture(upstream);
     }
 
-    double counter(String name, String... tags) {
+    public double counter(String name, String... tags) {
       var counter = registry.find(name).tags(tags).counter();
       return counter == null ? 0 : counter.count();
     }
 
-    long handshakes(String protocol) {
+    public long handshakes(String protocol) {
       var timer = registry.find("zcproxy.handshake").tag("protocol", protocol).timer();
       return timer == null ? 0 : timer.count();
     }
   }
 
   /** Moves the embedded clock past the handshake timeout and runs what became due. */
-  static void passHandshakeTimeout(EmbeddedChannel channel) {
+  public static void passHandshakeTimeout(EmbeddedChannel channel) {
     channel.advanceTimeBy(HANDSHAKE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
     channel.runScheduledPendingTasks();
   }
 
   /** How a test hands bytes to a channel: all at once, or one byte per read. */
-  enum Delivery {
+  public enum Delivery {
     WHOLE,
     BYTE_BY_BYTE;
 
     /** Returns the buffers it created, so the test can check they were all released. */
-    List<ByteBuf> send(EmbeddedChannel channel, byte[] bytes) {
+    public List<ByteBuf> send(EmbeddedChannel channel, byte[] bytes) {
       List<ByteBuf> sent = new ArrayList<>();
       if (this == WHOLE) {
         sent.add(deliver(channel, bytes, 0, bytes.length));
@@ -327,11 +337,11 @@ final class ProxyTestKit {
     }
   }
 
-  static byte[] hex(String text) {
+  public static byte[] hex(String text) {
     return HexFormat.of().parseHex(text.replace(" ", ""));
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] part : parts) {
       out.writeBytes(part);
@@ -340,7 +350,7 @@ final class ProxyTestKit {
   }
 
   /** Everything the channel wrote so far, as hex; the buffers are released. */
-  static String written(EmbeddedChannel channel) {
+  public static String written(EmbeddedChannel channel) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Object message; (message = channel.readOutbound()) != null; ) {
       ByteBuf buffer = (ByteBuf) message;
@@ -353,7 +363,7 @@ final class ProxyTestKit {
   }
 
   /** The end of every embedded test: nothing left over, nothing leaked. */
-  static void assertClean(EmbeddedChannel channel, List<ByteBuf> sent) {
+  public static void assertClean(EmbeddedChannel channel, List<ByteBuf> sent) {
     assertThat(channel.inboundMessages()).isEmpty();
     assertThat(channel.outboundMessages()).isEmpty();
     channel.finishAndReleaseAll();

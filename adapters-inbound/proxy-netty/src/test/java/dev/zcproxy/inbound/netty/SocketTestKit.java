@@ -2,6 +2,7 @@ package dev.zcproxy.inbound.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.zcproxy.inbound.netty.tls.TlsTestKit;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,11 +18,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Plain java.net peers for tests over real loopback sockets: SOCKS clients and servers. */
-final class SocketTestKit {
-  static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+public final class SocketTestKit {
+  public static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
   /** How long a blocking read may wait before the test fails: only a hang should ever hit it. */
-  static final int SAFETY_NET_MILLIS = 30_000;
+  public static final int SAFETY_NET_MILLIS = 30_000;
 
   private SocketTestKit() {}
 
@@ -33,7 +34,7 @@ final class SocketTestKit {
    * connections are refused, and nobody else (another test, another process) can take the port and
    * answer in the meantime, as they could with a port that was merely free a moment ago.
    */
-  static int closedPort() throws IOException {
+  public static int closedPort() throws IOException {
     Socket holder = new Socket();
     holder.bind(new InetSocketAddress(LOOPBACK, 0));
     CLOSED_PORT_HOLDERS.add(holder);
@@ -41,17 +42,17 @@ final class SocketTestKit {
   }
 
   /** A blocking SOCKS client over a plain socket, with a read timeout so no test hangs. */
-  static final class SocksClient implements AutoCloseable {
+  public static final class SocksClient implements AutoCloseable {
     final Socket socket;
-    final DataInputStream in;
-    final OutputStream out;
+    public final DataInputStream in;
+    public final OutputStream out;
 
-    SocksClient(InetSocketAddress proxy) throws IOException {
+    public SocksClient(InetSocketAddress proxy) throws IOException {
       this(connect(proxy));
     }
 
     /** Over a socket the caller connected (and perhaps wrapped in TLS). */
-    SocksClient(Socket socket) throws IOException {
+    public SocksClient(Socket socket) throws IOException {
       this.socket = socket;
       socket.setSoTimeout(SAFETY_NET_MILLIS);
       in = new DataInputStream(socket.getInputStream());
@@ -59,7 +60,7 @@ final class SocketTestKit {
     }
 
     /** Speaks TLS to the proxy first, trusting whatever certificate it shows. */
-    static SocksClient overTls(InetSocketAddress proxy) throws IOException {
+    public static SocksClient overTls(InetSocketAddress proxy) throws IOException {
       Socket plain = connect(proxy);
       javax.net.ssl.SSLSocket tls =
           (javax.net.ssl.SSLSocket)
@@ -90,13 +91,13 @@ final class SocketTestKit {
       assertThat(readBytes(2)).containsExactly(1, 0);
     }
 
-    void socks5Anonymous() throws IOException {
+    public void socks5Anonymous() throws IOException {
       out.write(new byte[] {5, 1, 0});
       assertThat(readBytes(2)).containsExactly(5, 0);
     }
 
     /** CONNECT by name; returns REP. */
-    int socks5Connect(String host, int port) throws IOException {
+    public int socks5Connect(String host, int port) throws IOException {
       byte[] name = host.getBytes(StandardCharsets.US_ASCII);
       out.write(new byte[] {5, 1, 0, 3, (byte) name.length});
       out.write(name);
@@ -105,7 +106,7 @@ final class SocketTestKit {
     }
 
     /** CONNECT by address; returns REP. */
-    int socks5Connect(InetAddress address, int port) throws IOException {
+    public int socks5Connect(InetAddress address, int port) throws IOException {
       byte[] bytes = address.getAddress();
       out.write(new byte[] {5, 1, 0, (byte) (bytes.length == 4 ? 1 : 4)});
       out.write(bytes);
@@ -174,20 +175,20 @@ final class SocketTestKit {
       return reply[1] & 0xFF;
     }
 
-    byte[] readBytes(int count) throws IOException {
+    public byte[] readBytes(int count) throws IOException {
       byte[] bytes = new byte[count];
       in.readFully(bytes);
       return bytes;
     }
 
-    String roundTrip(String text) throws IOException {
+    public String roundTrip(String text) throws IOException {
       byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
       out.write(bytes);
       return new String(readBytes(bytes.length), StandardCharsets.UTF_8);
     }
 
     /** True once the proxy has closed (FIN or RST); a read timeout is a failure. */
-    boolean closedByProxy() throws IOException {
+    public boolean closedByProxy() throws IOException {
       try {
         return in.read() == -1;
       } catch (SocketTimeoutException stillOpen) {
@@ -207,16 +208,16 @@ final class SocketTestKit {
    * Echoes every byte back; when the client half-closes, it finishes echoing and half-closes too
    * (so a tunnel's half-close can be seen end to end).
    */
-  static final class EchoServer implements AutoCloseable {
+  public static final class EchoServer implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
 
-    EchoServer() throws IOException {
+    public EchoServer() throws IOException {
       server = new ServerSocket(0, 50, LOOPBACK);
       Thread.ofVirtual().name("echo-acceptor").start(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
       return server.getLocalPort();
     }
 
@@ -265,7 +266,7 @@ final class SocketTestKit {
       Thread.ofVirtual().name("resetter").start(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
       return server.getLocalPort();
     }
 

@@ -1,11 +1,11 @@
 package dev.zcproxy.app.proxy.config;
 
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
-import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
-import dev.zcproxy.inbound.netty.TlsIdentity;
-import dev.zcproxy.inbound.netty.TlsProvider;
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
+import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -3,8 +3,8 @@ package dev.zcproxy.app.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.zcproxy.inbound.netty.GssapiProtection;
-import dev.zcproxy.inbound.netty.KerberosAcceptor;
+import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

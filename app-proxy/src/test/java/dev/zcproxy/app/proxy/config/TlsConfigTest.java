@@ -3,8 +3,8 @@ package dev.zcproxy.app.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.zcproxy.inbound.netty.TlsIdentity;
-import dev.zcproxy.inbound.netty.TlsProvider;
+import dev.zcproxy.inbound.netty.tls.TlsIdentity;
+import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

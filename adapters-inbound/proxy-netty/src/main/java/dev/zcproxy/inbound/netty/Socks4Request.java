@@ -1,8 +1,0 @@
-package dev.zcproxy.inbound.netty;
-
-/**
- * A SOCKS4 or SOCKS4a request: {@code VN CD DSTPORT DSTIP USERID NUL [DOMAIN NUL]}.
- *
- * @param userId what the client claims to be; an identity claim only, never authentication
- */
-record Socks4Request(SocksCommand command, Destination destination, String userId) {}

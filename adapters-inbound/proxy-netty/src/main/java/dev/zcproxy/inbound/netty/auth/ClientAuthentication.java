@@ -1,0 +1,107 @@
+package dev.zcproxy.inbound.netty.auth;
+
+import dev.zcproxy.domain.auth.AuthResult;
+import dev.zcproxy.domain.auth.AuthenticateCommand;
+import dev.zcproxy.domain.auth.Credentials;
+import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.server.ProxyContext;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Calls the authentication use case on behalf of a client channel.
+ *
+ * <p>A password check may cost a slow hash (a user's first login, an unknown user), hundreds of
+ * milliseconds that would stall every connection sharing the event loop. So checks run on a small,
+ * bounded pool, and the answer comes back on the client's event loop. When the pool's queue is full
+ * the attempt fails as throttled, rather than queueing without bound under a login flood.
+ */
+public final class ClientAuthentication {
+
+  /** Logins waiting for a hashing thread before new ones are turned away. */
+  static final int QUEUE_CAPACITY = 1024;
+
+  private static final AuthResult OVERLOADED = new AuthResult.Throttled(Duration.ofSeconds(1));
+
+  private ClientAuthentication() {}
+
+  /** The pool for {@link ProxyContext#authenticationExecutor()}: daemon threads, bounded queue. */
+  public static ExecutorService newExecutor(int threads) {
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        0,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+        new DefaultThreadFactory("zcproxy-auth", true),
+        new ThreadPoolExecutor.AbortPolicy());
+  }
+
+  /**
+   * Checks the credentials off the event loop. The future completes on the client's event loop,
+   * never with a failure: an unexpected error in the use case is logged by the caller's listener as
+   * a rejected login.
+   */
+  public static Future<AuthResult> authenticate(
+      ProxyContext context, Channel client, Credentials credentials) {
+    Promise<AuthResult> answer = client.eventLoop().newPromise();
+    AuthenticateCommand command = new AuthenticateCommand(credentials, source(client));
+    try {
+      context
+          .authenticationExecutor()
+          .execute(
+              () -> {
+                try {
+                  answer.trySuccess(context.authentication().authenticate(command));
+                } catch (RuntimeException unexpected) {
+                  answer.tryFailure(unexpected);
+                }
+              });
+    } catch (RejectedExecutionException overloaded) {
+      answer.trySuccess(OVERLOADED);
+    }
+    return answer;
+  }
+
+  /**
+   * The anonymous principal if the policy lets clients skip authentication, otherwise null.
+   * Anonymous access hashes nothing, so it is decided right here on the event loop.
+   */
+  public static Principal anonymous(ProxyContext context, Channel client) {
+    if (!context.authentication().anonymousAllowed()) {
+      return null;
+    }
+    AuthResult result =
+        context
+            .authentication()
+            .authenticate(new AuthenticateCommand(Credentials.NONE, source(client)));
+    return result instanceof AuthResult.Authenticated ok ? ok.principal() : null;
+  }
+
+  /** The metrics label of a failed attempt, e.g. {@code bad_password} or {@code throttled}. */
+  public static String failureLabel(AuthResult result) {
+    return switch (result) {
+      case AuthResult.Rejected rejected -> rejected.reason().name().toLowerCase(Locale.ROOT);
+      case AuthResult.Throttled throttled -> "throttled";
+      case AuthResult.Authenticated authenticated -> "none";
+    };
+  }
+
+  private static InetAddress source(Channel client) {
+    if (client.remoteAddress() instanceof InetSocketAddress remote) {
+      return remote.getAddress();
+    }
+    throw new IllegalStateException("client channel without an IP address: " + client);
+  }
+}

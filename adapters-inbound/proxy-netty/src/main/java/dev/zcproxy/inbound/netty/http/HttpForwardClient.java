@@ -1,0 +1,32 @@
+package dev.zcproxy.inbound.netty.http;
+
+import dev.zcproxy.inbound.netty.http.h1.HttpProxyHandler;
+import dev.zcproxy.inbound.netty.http.h2.Http2ForwardStream;
+
+/**
+ * The client side of an {@link HttpForwardExchange}: an HTTP/1.1 connection ({@link
+ * HttpProxyHandler}) or one HTTP/2 stream ({@link Http2ForwardStream}). The exchange writes the
+ * response to the client's channel as HTTP/1.1 objects and tells the client side how it went; all
+ * of it on the client's event loop.
+ */
+public interface HttpForwardClient {
+
+  /** The upstream connection is ready for the request body. */
+  void exchangeReady();
+
+  /** The upstream can take more of the body. */
+  void requestBodyWanted();
+
+  /**
+   * The exchange ended with the whole response written.
+   *
+   * @param keepAlive whether an HTTP/1.1 connection may carry another request
+   */
+  void exchangeCompleted(boolean keepAlive);
+
+  /** The exchange failed before the client saw a response: it gets this one. */
+  void exchangeFailed(HttpRejection rejection);
+
+  /** The exchange failed in the middle of the response: all the client can get is a close. */
+  void exchangeAborted();
+}

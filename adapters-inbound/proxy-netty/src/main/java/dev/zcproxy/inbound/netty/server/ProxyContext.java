@@ -1,0 +1,34 @@
+package dev.zcproxy.inbound.netty.server;
+
+import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
+import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.inbound.netty.ProxyServerSettings;
+import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
+import dev.zcproxy.inbound.netty.handshake.ConnectionLimits;
+import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.relay.Relay;
+import dev.zcproxy.inbound.netty.tunnel.LiveTunnelRegistry;
+import dev.zcproxy.inbound.netty.upstream.DestinationGate;
+import dev.zcproxy.inbound.netty.upstream.OutboundConnector;
+import java.util.concurrent.Executor;
+
+/**
+ * The shared, thread-safe services every connection's handlers use. Built once per server.
+ *
+ * @param tunnels where every established tunnel is registered, to be re-authorized when the policy
+ *     changes
+ * @param authenticationExecutor where password checks run: a user's first login costs a slow hash,
+ *     which must never block an event loop (see {@link ClientAuthentication})
+ */
+public record ProxyContext(
+    ProxyServerSettings settings,
+    Transport transport,
+    AuthenticateClientUseCase authentication,
+    Executor authenticationExecutor,
+    AuthorizeConnectionUseCase authorization,
+    DestinationGate gate,
+    OutboundConnector connector,
+    Relay relay,
+    ConnectionLimits limits,
+    ProxyMetrics metrics,
+    LiveTunnelRegistry tunnels) {}

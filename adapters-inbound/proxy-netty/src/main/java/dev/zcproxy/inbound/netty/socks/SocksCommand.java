@@ -1,0 +1,33 @@
+package dev.zcproxy.inbound.netty.socks;
+
+/** The commands of SOCKS4 (CONNECT, BIND) and SOCKS5 (all three), with their shared codes. */
+public enum SocksCommand {
+  CONNECT(0x01),
+  BIND(0x02),
+  UDP_ASSOCIATE(0x03);
+
+  private final int code;
+
+  SocksCommand(int code) {
+    this.code = code;
+  }
+
+  int code() {
+    return code;
+  }
+
+  /** The SOCKS5 command with this code, or null. */
+  public static SocksCommand socks5(int code) {
+    for (SocksCommand command : values()) {
+      if (command.code == code) {
+        return command;
+      }
+    }
+    return null;
+  }
+
+  /** The SOCKS4 command with this code (no UDP in SOCKS4), or null. */
+  public static SocksCommand socks4(int code) {
+    return code == CONNECT.code ? CONNECT : code == BIND.code ? BIND : null;
+  }
+}

@@ -1,0 +1,365 @@
+package dev.zcproxy.inbound.netty.udp;
+
+import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.command.CommandReplies;
+import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.server.ProxyContext;
+import dev.zcproxy.inbound.netty.socks.v5.udp.Socks5UdpHeader;
+import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationClientHandler;
+import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationControlHandler;
+import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
+import dev.zcproxy.inbound.netty.upstream.Destination;
+import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SOCKS5 UDP ASSOCIATE (RFC 1928 §7), relayed through kernel UDP sockets.
+ *
+ * <p>Two datagram sockets, both on the control connection's event loop:
+ *
+ * <ul>
+ *   <li>the <em>relay</em> socket, bound to the address the client reached the proxy on, is the one
+ *       the reply announces; it only takes datagrams from the client ({@link
+ *       UdpAssociationClientHandler});
+ *   <li>the <em>upstream</em> socket, bound to the wildcard address, sends to destinations and
+ *       takes their answers ({@link UdpAssociationUpstreamHandler}). Binding it to the wildcard
+ *       lets the kernel pick the source address by route, which matters when clients reach the
+ *       proxy on one interface and destinations lie behind another. The wildcard socket is
+ *       dual-stack where the host has IPv6, so one socket serves IPv4 and IPv6 destinations alike.
+ *       Keeping it apart from the relay socket also means a destination can never pose as the
+ *       client, nor the client as a destination.
+ * </ul>
+ *
+ * <p>The association lives as long as the TCP control connection (whatever the client sends on it
+ * is read and discarded, so its EOF is noticed) and no longer than {@code idleTimeout} without a
+ * datagram relayed either way. Every way it ends closes both sockets and the control connection.
+ *
+ * <p>Datagrams that cannot be relayed are dropped, as UDP allows, and counted per {@link
+ * DropReason}; the counts are logged when the association ends.
+ */
+public final class UdpAssociation {
+
+  private static final Logger log = LoggerFactory.getLogger(UdpAssociation.class);
+
+  /** The metrics label of UDP associations, for tunnels and bytes alike. */
+  public static final String METRICS_LABEL = "socks5-udp";
+
+  /**
+   * The largest UDP datagram there is (the IP length field is 16 bits). Every read gets a buffer
+   * this size because a datagram larger than the buffer would be truncated without notice.
+   */
+  public static final int MAX_DATAGRAM_BYTES = 65_535;
+
+  /**
+   * Writes are flushed once per read batch, so a socket must take a batch of large datagrams before
+   * it reports itself unwritable; past that the kernel is not keeping up and datagrams are dropped
+   * rather than queued.
+   */
+  private static final WriteBufferWaterMark SEND_QUEUE =
+      new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+  /** Why a datagram was not relayed. */
+  public enum DropReason {
+    /** Not from the client's address (or not from its pinned port). */
+    FOREIGN_SOURCE,
+    /** No valid SOCKS5 UDP header. */
+    MALFORMED,
+    /** FRAG was not zero: fragmentation is optional in RFC 1928 and not supported here. */
+    FRAGMENTED,
+    /** DNS or the policy refused the destination. */
+    REFUSED,
+    /** Too many destinations or bytes were already waiting for DNS and the policy. */
+    BACKLOG,
+    /** An answer from an address this association never sent to. */
+    UNSOLICITED,
+    /** The socket's send buffer was full. */
+    CONGESTED,
+    /** The kernel refused the send (too large for the path, no route...). */
+    SEND_FAILED
+  }
+
+  private enum State {
+    BINDING,
+    OPEN,
+    CLOSED
+  }
+
+  private final Channel control;
+  private final ProxyContext context;
+  private final CommandReplies replies;
+  private final UdpAssociationDestinations destinations;
+  private final UdpAssociationClientHandler clientHandler;
+  private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
+  private final ChannelFutureListener countSendFailure =
+      future -> {
+        if (!future.isSuccess()) {
+          drop(DropReason.SEND_FAILED);
+        }
+      };
+
+  private State state = State.BINDING;
+  private int bindsPending = 2;
+  private Channel relay;
+  private Channel upstream;
+  private long lastActivityNanos;
+  private ScheduledFuture<?> idleCheck;
+
+  private UdpAssociation(
+      Channel control,
+      ProxyContext context,
+      Principal principal,
+      Destination clientHint,
+      CommandReplies replies) {
+    this.control = control;
+    this.context = context;
+    this.replies = replies;
+    this.destinations =
+        new UdpAssociationDestinations(this, context.gate(), principal, control.eventLoop());
+    InetSocketAddress client = (InetSocketAddress) control.remoteAddress();
+    this.clientHandler =
+        new UdpAssociationClientHandler(
+            this, destinations, client == null ? null : client.getAddress(), clientHint);
+    for (DropReason reason : DropReason.values()) {
+      drops.put(reason, new LongAdder());
+    }
+  }
+
+  /**
+   * Opens the association for a SOCKS5 client whose UDP ASSOCIATE was accepted, and answers it
+   * through {@code replies}: success with the relay's address, or failure. Must run on the control
+   * channel's event loop, with the handshake handlers gone and {@code AUTO_READ} off.
+   *
+   * @param clientHint DST.ADDR and DST.PORT of the request: where the client says it will send
+   *     from, zeros when it does not know (may be null)
+   */
+  public static void start(
+      ChannelHandlerContext ctx,
+      ProxyContext context,
+      Principal principal,
+      Destination clientHint,
+      CommandReplies replies) {
+    new UdpAssociation(ctx.channel(), context, principal, clientHint, replies).open();
+  }
+
+  private void open() {
+    control.closeFuture().addListener(closed -> close());
+    if (state == State.CLOSED) {
+      return;
+    }
+    InetSocketAddress local = (InetSocketAddress) control.localAddress();
+    bind(clientHandler, new InetSocketAddress(local.getAddress(), 0), bound -> relay = bound);
+    bind(
+        new UdpAssociationUpstreamHandler(this, destinations),
+        new InetSocketAddress(0),
+        bound -> upstream = bound);
+  }
+
+  private void bind(ChannelHandler handler, InetSocketAddress address, Consumer<Channel> keep) {
+    EventLoop loop = control.eventLoop();
+    ChannelFuture bound =
+        new Bootstrap()
+            .group(loop)
+            .channel(context.transport().datagramChannel())
+            .option(
+                ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_BYTES))
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, SEND_QUEUE)
+            .handler(handler)
+            .bind(address);
+    // A channel that could not even be created completes on another executor: come back here.
+    bound.addListener(
+        done -> {
+          if (loop.inEventLoop()) {
+            onBound(bound, keep);
+          } else {
+            loop.execute(() -> onBound(bound, keep));
+          }
+        });
+  }
+
+  private void onBound(ChannelFuture bound, Consumer<Channel> keep) {
+    if (state != State.BINDING) {
+      // The association ended while this socket was being opened.
+      if (bound.isSuccess()) {
+        bound.channel().close();
+      }
+      return;
+    }
+    if (!bound.isSuccess()) {
+      log.debug(
+          "UDP ASSOCIATE for {}: cannot open a socket", control.remoteAddress(), bound.cause());
+      fail();
+      return;
+    }
+    keep.accept(bound.channel());
+    if (--bindsPending == 0) {
+      becomeOpen();
+    }
+  }
+
+  private void becomeOpen() {
+    state = State.OPEN;
+    lastActivityNanos = System.nanoTime();
+    relay.closeFuture().addListener(closed -> close());
+    upstream.closeFuture().addListener(closed -> close());
+    context.metrics().tunnelOpened(METRICS_LABEL, ProxyMetrics.UDP);
+    control.pipeline().addLast(PipelineNames.UDP_RELAY, new UdpAssociationControlHandler(this));
+    scheduleIdleCheck(context.settings().idleTimeout().toNanos());
+    InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
+    log.debug("UDP ASSOCIATE for {}: relaying on {}", control.remoteAddress(), relayAddress);
+    replies.success(relayAddress);
+  }
+
+  /** Could not open: the client gets a failure reply, and {@code replies} closes the control. */
+  private void fail() {
+    state = State.CLOSED;
+    closeSockets();
+    replies.failure(ProxyRefusal.Kind.GENERAL_FAILURE);
+  }
+
+  /** Ends the association, whatever state it is in. Idempotent. */
+  void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    boolean wasOpen = state == State.OPEN;
+    state = State.CLOSED;
+    closeSockets();
+    control.close();
+    if (wasOpen) {
+      context.metrics().tunnelClosed(METRICS_LABEL, ProxyMetrics.UDP);
+      log.debug(
+          "UDP ASSOCIATE for {} ended; dropped datagrams: {}", control.remoteAddress(), drops);
+    }
+  }
+
+  private void closeSockets() {
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+    }
+    destinations.close();
+    // Sockets still being opened are closed by onBound, once their bind completes.
+    if (relay != null) {
+      relay.close();
+    }
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  private void scheduleIdleCheck(long delayNanos) {
+    idleCheck = control.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Runs once per idle period at most, instead of resetting a timer for every datagram. */
+  private void checkIdle() {
+    if (state != State.OPEN) {
+      return;
+    }
+    long idleNanos = context.settings().idleTimeout().toNanos();
+    long quietFor = System.nanoTime() - lastActivityNanos;
+    if (quietFor >= idleNanos) {
+      log.debug("UDP ASSOCIATE for {}: idle, closing", control.remoteAddress());
+      close();
+    } else {
+      scheduleIdleCheck(idleNanos - quietFor);
+    }
+  }
+
+  public boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  /** Registers an allowed destination with the live tunnels, for later policy changes. */
+  void allowed(AuthorizedDestination destination) {
+    context.tunnels().register(control, destination.principal(), destination.request(Protocol.UDP));
+  }
+
+  /**
+   * Sends one payload to an authorized destination. The caller keeps its reference; call {@link
+   * #flushUpstream} after a batch.
+   */
+  void sendUpstream(InetSocketAddress destination, ByteBuf payload) {
+    if (!upstream.isWritable()) {
+      drop(DropReason.CONGESTED);
+      return;
+    }
+    int bytes = payload.readableBytes();
+    upstream
+        .write(new DatagramPacket(payload.retainedDuplicate(), destination))
+        .addListener(countSendFailure);
+    lastActivityNanos = System.nanoTime();
+    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "upstream", bytes);
+  }
+
+  public void flushUpstream() {
+    upstream.flush();
+  }
+
+  /**
+   * Sends one payload that {@code source} sent back to the client, behind a SOCKS5 UDP header
+   * naming {@code source}. The caller keeps its reference; call {@link #flushDownstream} after a
+   * batch.
+   */
+  void sendDownstream(InetSocketAddress source, ByteBuf payload) {
+    InetSocketAddress client = clientHandler.client();
+    if (client == null) {
+      // Only possible if a destination answers before the client sent anything: it cannot have.
+      drop(DropReason.UNSOLICITED);
+      return;
+    }
+    if (!relay.isWritable()) {
+      drop(DropReason.CONGESTED);
+      return;
+    }
+    int bytes = payload.readableBytes();
+    ByteBuf datagram = relay.alloc().ioBuffer(Socks5UdpHeader.encodedLength(source) + bytes);
+    Socks5UdpHeader.write(datagram, source);
+    datagram.writeBytes(payload, payload.readerIndex(), bytes);
+    relay.write(new DatagramPacket(datagram, client)).addListener(countSendFailure);
+    lastActivityNanos = System.nanoTime();
+    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "downstream", bytes);
+  }
+
+  void flushDownstream() {
+    relay.flush();
+  }
+
+  ByteBuf allocate(int capacity) {
+    return relay.alloc().buffer(capacity);
+  }
+
+  public void drop(DropReason reason) {
+    drops.get(reason).increment();
+  }
+
+  /** How many datagrams were dropped for {@code reason}; safe to read from any thread. */
+  public long dropped(DropReason reason) {
+    return drops.get(reason).sum();
+  }
+
+  Channel control() {
+    return control;
+  }
+}
