@@ -2,12 +2,14 @@ package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.domain.service.AuthorizeResolvedDestinationService;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.RelaySelector;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.server.Drain;
 import dev.zcproxy.inbound.netty.server.ProxyChannelInitializer;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.server.Transport;
@@ -144,9 +146,15 @@ public final class ProxyServer implements AutoCloseable {
     acceptor = Transports.newGroup(transport, 1, "zcproxy-accept");
     metrics =
         new MicrometerProxyMetrics(
-            registry, RelaySelector.relayNames(settings.relay(), socketRelay));
+            registry,
+            ProxyChannelInitializer.protocols(),
+            RelaySelector.relayNames(settings.relay(), socketRelay));
     relay = RelaySelector.create(settings.relay(), socketRelay, settings.idleTimeout(), metrics);
-    gate = new DnsDestinationGate(transport, authorization, settings.connectTimeout());
+    gate =
+        new DnsDestinationGate(
+            transport,
+            new AuthorizeResolvedDestinationService(authorization),
+            settings.connectTimeout());
     authenticationExecutor =
         ClientAuthentication.newExecutor(Math.max(2, Runtime.getRuntime().availableProcessors()));
     ConnectionTracker tracker = ConnectionTracker.of(settings);
@@ -211,7 +219,8 @@ public final class ProxyServer implements AutoCloseable {
     }
     state = State.STOPPED;
     listener.close().awaitUninterruptibly();
-    clients.forEach(client -> Http2FrontEnd.goAway(client, drain));
+    Drain event = new Drain(drain);
+    clients.forEach(client -> client.pipeline().fireUserEventTriggered(event));
     int open = clients.size();
     if (open > 0 && drain.isPositive()) {
       log.info("stopping: waiting up to {} for {} connections to finish", drain, open);

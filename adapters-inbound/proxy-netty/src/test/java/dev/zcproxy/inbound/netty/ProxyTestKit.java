@@ -11,10 +11,14 @@ import dev.zcproxy.domain.policy.Decision;
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
+import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.server.ProxyChannelInitializer;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
+import dev.zcproxy.inbound.netty.socks.v4.Socks4FrontEnd;
+import dev.zcproxy.inbound.netty.socks.v5.Socks5FrontEnd;
 import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
 import dev.zcproxy.inbound.netty.tunnel.LiveTunnelRegistry;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
@@ -44,6 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /** Fakes and helpers shared by the front end's tests. */
 public final class ProxyTestKit {
@@ -59,6 +64,18 @@ public final class ProxyTestKit {
    * that exercise them move an embedded clock instead of waiting.
    */
   public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Every handler of every protocol that only serves the handshake, with the guard and detector.
+   */
+  public static final List<String> HANDSHAKE_HANDLERS =
+      Stream.of(
+              List.of(PipelineNames.HANDSHAKE_TIMEOUT, PipelineNames.PROTOCOL_DETECTOR),
+              Socks4FrontEnd.HANDSHAKE_HANDLERS,
+              Socks5FrontEnd.HANDSHAKE_HANDLERS,
+              HttpFrontEnd.HANDSHAKE_HANDLERS)
+          .flatMap(List::stream)
+          .toList();
 
   private ProxyTestKit() {}
 
@@ -191,7 +208,8 @@ public final class ProxyTestKit {
     public final FakeAuthentication authentication;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final MicrometerProxyMetrics metrics =
-        new MicrometerProxyMetrics(registry, List.of(ProxyMetrics.COPY));
+        new MicrometerProxyMetrics(
+            registry, ProxyChannelInitializer.protocols(), List.of(ProxyMetrics.COPY));
     final LiveTunnelRegistry tunnels = new LiveTunnelRegistry(registry);
     public final ProxyServerSettings settings;
     public final List<Destination> gateRequests = new ArrayList<>();

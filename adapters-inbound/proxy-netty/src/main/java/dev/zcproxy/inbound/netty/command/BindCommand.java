@@ -1,7 +1,6 @@
 package dev.zcproxy.inbound.netty.command;
 
 import dev.zcproxy.domain.model.Protocol;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
@@ -43,6 +42,8 @@ import org.slf4j.LoggerFactory;
  * {@code CLOSED} (timeout, failure, or the client left; the listener is closed in every case).
  */
 public final class BindCommand {
+  /** The handler name on the listening socket that waits for the peer. */
+  public static final String ACCEPTOR = "bind-acceptor";
 
   private static final Logger log = LoggerFactory.getLogger(BindCommand.class);
 
@@ -149,7 +150,7 @@ public final class BindCommand {
     state = State.WAITING;
     listener = bound.channel();
     listener.closeFuture().addListener(closed -> listenerLost());
-    client.pipeline().addLast(PipelineNames.BIND_ACCEPTOR, watcher);
+    client.pipeline().addLast(BindCommand.ACCEPTOR, watcher);
     InetSocketAddress listening = (InetSocketAddress) listener.localAddress();
     log.debug(
         "BIND for {}: listening on {} for {}", client.remoteAddress(), listening, expectedPeer);

@@ -1,10 +1,9 @@
 package dev.zcproxy.inbound.netty.detect;
 
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
-import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 
@@ -19,7 +18,9 @@ import java.nio.charset.StandardCharsets;
  * <p>It holds fewer than 24 bytes while undecided, and the handshake guard in front bounds how long
  * it may wait for them. Stateful: one per connection.
  */
-final class Http2PrefaceDetector extends ChannelInboundHandlerAdapter {
+public final class Http2PrefaceDetector extends ChannelInboundHandlerAdapter {
+  /** Its handler name. */
+  public static final String NAME = "h2-preface-detector";
 
   static final char FIRST_BYTE = 'P';
 
@@ -40,14 +41,37 @@ final class Http2PrefaceDetector extends ChannelInboundHandlerAdapter {
     UNDECIDED
   }
 
-  private final HttpFrontEnd http;
-  private final Http2FrontEnd http2;
+  private final FrontEnd http;
+  private final FrontEnd http2;
   private State state = State.MATCHING;
   private ByteBuf kept;
 
-  Http2PrefaceDetector(HttpFrontEnd http, Http2FrontEnd http2) {
+  Http2PrefaceDetector(FrontEnd http, FrontEnd http2) {
     this.http = http;
     this.http2 = http2;
+  }
+
+  /**
+   * The front end the {@link ProtocolDetector} asks before HTTP/1.1: it claims a first byte {@code
+   * P} and puts a preface detector in the protocol detector's place, which then chooses between
+   * {@code http} and {@code http2}.
+   */
+  public static FrontEnd choosingBetween(FrontEnd http, FrontEnd http2) {
+    return new FrontEnd() {
+      @Override
+      public boolean claims(int firstByte) {
+        return firstByte == FIRST_BYTE;
+      }
+
+      @Override
+      public void install(ChannelHandlerContext detector, ByteBuf first) {
+        // POST, PUT, PATCH or the HTTP/2 preface: the next bytes tell
+        ChannelPipeline pipeline = detector.pipeline();
+        pipeline.addAfter(detector.name(), NAME, new Http2PrefaceDetector(http, http2));
+        pipeline.remove(detector.name());
+        detector.fireChannelRead(first); // still linked to the handler that followed it
+      }
+    };
   }
 
   /** What the readable bytes of {@code data} say so far. */

@@ -12,25 +12,14 @@ import java.util.List;
  */
 public interface HandshakeStage {
 
-  /** Every handler that only serves the handshake; all are gone after {@link #complete}. */
-  List<String> HANDSHAKE_HANDLERS =
-      List.of(
-          PipelineNames.HANDSHAKE_TIMEOUT,
-          PipelineNames.PROTOCOL_DETECTOR,
-          PipelineNames.SOCKS4_DECODER,
-          PipelineNames.SOCKS4_HANDLER,
-          PipelineNames.SOCKS5_INITIAL_DECODER,
-          PipelineNames.SOCKS5_PASSWORD_DECODER,
-          PipelineNames.SOCKS5_GSSAPI_DECODER,
-          PipelineNames.SOCKS5_REQUEST_DECODER,
-          PipelineNames.SOCKS5_HANDLER,
-          PipelineNames.HTTP_REQUEST_DECODER,
-          PipelineNames.HTTP_RESPONSE_ENCODER,
-          PipelineNames.HTTP_IDLE_TIMEOUT,
-          PipelineNames.HTTP_HANDLER);
-
   /** The metrics label, e.g. {@code socks5}. */
   String protocol();
+
+  /**
+   * The names of this protocol's handlers that only serve the handshake, this one among them; all
+   * are gone after {@link #complete}, with the guard and the detector.
+   */
+  List<String> handshakeHandlers();
 
   /**
    * The handshake is being aborted (timeout, too many bytes) and the channel is about to close.
@@ -57,11 +46,17 @@ public interface HandshakeStage {
     if (guard != null) {
       guard.complete(stage.protocol());
     }
-    for (String name : HANDSHAKE_HANDLERS) {
-      if (pipeline.context(name) != null) {
-        pipeline.remove(name);
-      }
+    removeIfPresent(pipeline, PipelineNames.HANDSHAKE_TIMEOUT);
+    removeIfPresent(pipeline, PipelineNames.PROTOCOL_DETECTOR);
+    for (String name : stage.handshakeHandlers()) {
+      removeIfPresent(pipeline, name);
     }
     return early;
+  }
+
+  private static void removeIfPresent(ChannelPipeline pipeline, String name) {
+    if (pipeline.context(name) != null) {
+      pipeline.remove(name);
+    }
   }
 }

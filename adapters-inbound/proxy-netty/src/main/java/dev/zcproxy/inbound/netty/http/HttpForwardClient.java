@@ -1,13 +1,10 @@
 package dev.zcproxy.inbound.netty.http;
 
-import dev.zcproxy.inbound.netty.http.h1.HttpProxyHandler;
-import dev.zcproxy.inbound.netty.http.h2.Http2ForwardStream;
-
 /**
- * The client side of an {@link HttpForwardExchange}: an HTTP/1.1 connection ({@link
- * HttpProxyHandler}) or one HTTP/2 stream ({@link Http2ForwardStream}). The exchange writes the
- * response to the client's channel as HTTP/1.1 objects and tells the client side how it went; all
- * of it on the client's event loop.
+ * The client side of an {@link HttpForwardExchange}: an HTTP/1.1 connection (the HTTP/1.1 proxy
+ * handler) or one HTTP/2 stream (an HTTP/2 forwarding stream). The exchange writes the response to
+ * the client's channel as HTTP/1.1 objects and tells the client side how it went; all of it on the
+ * client's event loop.
  */
 public interface HttpForwardClient {
 

@@ -2,7 +2,6 @@ package dev.zcproxy.inbound.netty.http;
 
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
@@ -108,7 +107,7 @@ public final class HttpForwardExchange {
       HttpForwardClient owner,
       Channel client,
       ProxyContext context,
-      HttpFrontEnd frontEnd,
+      HttpForwarding frontEnd,
       Principal principal,
       HttpProxyRequest request,
       HttpVersion received,

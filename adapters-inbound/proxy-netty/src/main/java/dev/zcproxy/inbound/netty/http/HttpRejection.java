@@ -1,6 +1,5 @@
 package dev.zcproxy.inbound.netty.http;
 
-import dev.zcproxy.inbound.netty.http.h1.HttpStrictRequestDecoder;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusals;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -89,9 +88,7 @@ public final class HttpRejection extends Exception {
           new HttpRejection(
               HttpResponseStatus.REQUEST_URI_TOO_LONG,
               "uri_too_long",
-              "the request line is longer than "
-                  + HttpStrictRequestDecoder.MAX_REQUEST_LINE
-                  + " bytes");
+              "the request line is longer than " + HttpLimits.MAX_REQUEST_LINE + " bytes");
       default -> badRequest("malformed request: " + cause.getMessage());
     };
   }
@@ -107,7 +104,7 @@ public final class HttpRejection extends Exception {
         statusFor(refusal.kind()), ProxyRefusals.label(refusal.kind()), refusal.getMessage());
   }
 
-  static HttpResponseStatus statusFor(ProxyRefusal.Kind kind) {
+  public static HttpResponseStatus statusFor(ProxyRefusal.Kind kind) {
     return switch (kind) {
       case NOT_ALLOWED -> HttpResponseStatus.FORBIDDEN;
       case TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;

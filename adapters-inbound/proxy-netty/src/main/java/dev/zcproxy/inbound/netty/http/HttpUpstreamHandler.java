@@ -1,7 +1,5 @@
 package dev.zcproxy.inbound.netty.http;
 
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
-import dev.zcproxy.inbound.netty.http.h1.HttpStrictRequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -40,10 +38,9 @@ final class HttpUpstreamHandler extends ChannelInboundHandlerAdapter {
       // A FIN from the origin must end the connection, which is how close-delimited bodies end.
       upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
       handler = new HttpUpstreamHandler();
-      pipeline.addLast(PipelineNames.HTTP_UPSTREAM_HANDLER, handler);
+      pipeline.addLast(HttpUpstreamPool.UPSTREAM_HANDLER, handler);
     }
-    pipeline.addBefore(
-        PipelineNames.HTTP_UPSTREAM_HANDLER, PipelineNames.HTTP_CLIENT_CODEC, codec());
+    pipeline.addBefore(HttpUpstreamPool.UPSTREAM_HANDLER, HttpUpstreamPool.CLIENT_CODEC, codec());
     handler.exchange = exchange;
     handler.onParkedLoss = null;
   }
@@ -56,7 +53,7 @@ final class HttpUpstreamHandler extends ChannelInboundHandlerAdapter {
     HttpUpstreamHandler handler = upstream.pipeline().get(HttpUpstreamHandler.class);
     handler.exchange = null;
     handler.onParkedLoss = onLoss;
-    upstream.pipeline().remove(PipelineNames.HTTP_CLIENT_CODEC);
+    upstream.pipeline().remove(HttpUpstreamPool.CLIENT_CODEC);
   }
 
   /** The exchange lets go of a connection it is closing: late events no longer reach it. */
@@ -73,7 +70,7 @@ final class HttpUpstreamHandler extends ChannelInboundHandlerAdapter {
         new HttpDecoderConfig()
             .setMaxInitialLineLength(MAX_STATUS_LINE)
             .setMaxHeaderSize(MAX_HEADER_BYTES)
-            .setMaxChunkSize(HttpStrictRequestDecoder.MAX_CONTENT_PIECE)
+            .setMaxChunkSize(HttpLimits.MAX_CONTENT_PIECE)
             .setValidateHeaders(true),
         false,
         false);

@@ -25,6 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * only shared state.
  */
 public final class HttpUpstreamPool {
+  /** Handler names of an upstream connection's pipeline. */
+  public static final String CLIENT_CODEC = "http-client-codec";
+
+  public static final String UPSTREAM_HANDLER = "http-upstream-handler";
+
   static final int MAX_IDLE_PER_KEY = 8;
   static final int MAX_IDLE_PER_LOOP = 256;
 

@@ -1,7 +1,5 @@
 package dev.zcproxy.inbound.netty.metrics;
 
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
-import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,10 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable {
 
-  /** Protocols whose meters exist from the start, so dashboards show zeros instead of gaps. */
-  static final List<String> KNOWN_PROTOCOLS =
-      List.of("socks4", "socks5", HttpFrontEnd.PROTOCOL, Http2FrontEnd.PROTOCOL);
-
   private record Labels(String protocol, String detail) {}
 
   private record TunnelLabels(String protocol, String relay) {}
@@ -39,12 +33,15 @@ public final class MicrometerProxyMetrics implements ProxyMetrics, AutoCloseable
   private final ConcurrentMap<ByteLabels, Counter> bytes = new ConcurrentHashMap<>();
 
   /**
+   * @param protocols the protocols served, whose meters exist from the start, so dashboards show
+   *     zeros instead of gaps
    * @param relays the relays tunnels may take here ({@code copy}, and {@code splice} where it is
    *     configured), whose meters exist from the start
    */
-  public MicrometerProxyMetrics(MeterRegistry registry, List<String> relays) {
+  public MicrometerProxyMetrics(
+      MeterRegistry registry, List<String> protocols, List<String> relays) {
     this.registry = registry;
-    for (String protocol : KNOWN_PROTOCOLS) {
+    for (String protocol : protocols) {
       acceptedCounter(protocol);
       handshakeTimer(protocol);
       for (String relay : relays) {

@@ -1,6 +1,5 @@
 package dev.zcproxy.inbound.netty.relay;
 
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -114,10 +113,10 @@ public final class CopyRelay implements Relay {
       client
           .pipeline()
           .addLast(
-              PipelineNames.IDLE_TIMEOUT,
+              Relay.IDLE_TIMEOUT,
               new IdleStateHandler(false, 0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
-      client.pipeline().addLast(PipelineNames.RELAY, clientToUpstream);
-      upstream.pipeline().addLast(PipelineNames.RELAY, upstreamToClient);
+      client.pipeline().addLast(Relay.HANDLER, clientToUpstream);
+      upstream.pipeline().addLast(Relay.HANDLER, upstreamToClient);
       ChannelFutureListener closeBoth = closedOne -> close();
       client.closeFuture().addListener(closeBoth);
       upstream.closeFuture().addListener(closeBoth);

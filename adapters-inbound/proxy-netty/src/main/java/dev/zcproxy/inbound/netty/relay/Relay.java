@@ -9,6 +9,11 @@ import io.netty.channel.Channel;
  * the tunnel ends.
  */
 public interface Relay {
+  /** Handler names the relays install. */
+  String HANDLER = "relay";
+
+  String IDLE_TIMEOUT = "idle-timeout";
+  String HANDOVER = "relay-handover";
 
   /**
    * @param protocol a metrics label such as {@code socks5}

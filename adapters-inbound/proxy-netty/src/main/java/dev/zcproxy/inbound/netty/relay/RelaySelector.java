@@ -3,8 +3,6 @@ package dev.zcproxy.inbound.netty.relay;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
-import dev.zcproxy.inbound.netty.socks.v5.gssapi.Socks5GssapiEncapsulation;
-import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,14 +129,13 @@ public final class RelaySelector implements Relay {
   }
 
   /**
-   * Whether a socket relay may be offered this tunnel at all. Never when either side carries TLS:
-   * the relay would move the ciphertext on the wire from one socket to the other, while the other
-   * side expects the plaintext only the SslHandler in the pipeline can produce.
+   * Whether a socket relay may be offered this tunnel at all. Never when either side carries an
+   * {@link Encapsulation} (TLS, GSS-API protection): the relay would move the ciphertext on the
+   * wire from one socket to the other, while the other side expects the plaintext only the handler
+   * in the pipeline can produce.
    */
   public static boolean mayOffer(Channel client, Channel upstream) {
-    return !TlsFrontEnd.carriesTls(client)
-        && !TlsFrontEnd.carriesTls(upstream)
-        && !Socks5GssapiEncapsulation.carriedBy(client);
+    return !Encapsulation.carriedBy(client) && !Encapsulation.carriedBy(upstream);
   }
 
   /** Tunnels open right now, on every relay. */

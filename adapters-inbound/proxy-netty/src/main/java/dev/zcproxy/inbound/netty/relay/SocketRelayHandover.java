@@ -1,6 +1,5 @@
 package dev.zcproxy.inbound.netty.relay;
 
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
@@ -76,8 +75,8 @@ final class SocketRelayHandover implements TunnelObserver {
       channel.config().setAutoRead(false);
       channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     }
-    client.pipeline().addLast(PipelineNames.RELAY_HANDOVER, fromClient);
-    upstream.pipeline().addLast(PipelineNames.RELAY_HANDOVER, fromUpstream);
+    client.pipeline().addLast(Relay.HANDOVER, fromClient);
+    upstream.pipeline().addLast(Relay.HANDOVER, fromUpstream);
     // Until the relay has them, a close of either channel is ours to finish.
     client.closeFuture().addListener(closedOne -> abandon("a channel closed during the handover"));
     upstream

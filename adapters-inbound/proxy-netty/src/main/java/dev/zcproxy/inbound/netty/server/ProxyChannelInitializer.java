@@ -1,21 +1,28 @@
 package dev.zcproxy.inbound.netty.server;
 
+import dev.zcproxy.inbound.netty.detect.Http2PrefaceDetector;
 import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
-import dev.zcproxy.inbound.netty.detect.TlsDetector;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
+import dev.zcproxy.inbound.netty.socks.v4.Socks4FrontEnd;
+import dev.zcproxy.inbound.netty.socks.v5.Socks5FrontEnd;
+import dev.zcproxy.inbound.netty.tls.TlsDetector;
 import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every accepted connection starts here: the accept-time limits (overall and per source address),
  * then the TLS detector (where TLS is configured), the handshake guard and the protocol detector.
+ * This is where the protocols on the shared port are listed, in the order the detector asks them:
+ * SOCKS4, SOCKS5, the HTTP/2 preface sniffer, HTTP/1.1.
  */
 public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private static final Logger log = LoggerFactory.getLogger(ProxyChannelInitializer.class);
@@ -24,6 +31,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final ConnectionTracker tracker;
   private final ChannelGroup clients;
   private final ProtocolDetector detector;
+  private final Http2FrontEnd http2;
   private final TlsDetector tlsDetector; // null: TLS is not configured
 
   /**
@@ -35,13 +43,31 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.context = context;
     this.tracker = tracker;
     this.clients = clients;
-    this.detector = new ProtocolDetector(context);
+    HttpFrontEnd http = new HttpFrontEnd(context);
+    this.http2 = new Http2FrontEnd(context, http);
+    this.detector =
+        new ProtocolDetector(
+            context.metrics(),
+            List.of(
+                new Socks4FrontEnd(context),
+                new Socks5FrontEnd(context),
+                Http2PrefaceDetector.choosingBetween(http, http2),
+                http));
     this.tlsDetector = tls == null ? null : new TlsDetector(tls);
+  }
+
+  /** The metrics labels of the protocols served here, whose meters exist from the start. */
+  public static List<String> protocols() {
+    return List.of(
+        Socks4FrontEnd.PROTOCOL,
+        Socks5FrontEnd.PROTOCOL,
+        HttpFrontEnd.PROTOCOL,
+        Http2FrontEnd.PROTOCOL);
   }
 
   /** The HTTP/2 front end every connection of this server shares. */
   public Http2FrontEnd http2() {
-    return detector.http2();
+    return http2;
   }
 
   @Override
@@ -55,13 +81,13 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     }
     clients.add(channel);
     if (tlsDetector != null) {
-      channel.pipeline().addLast(PipelineNames.TLS_DETECTOR, tlsDetector);
+      channel.pipeline().addLast(TlsFrontEnd.DETECTOR, tlsDetector);
     }
     channel
         .pipeline()
         .addLast(
             PipelineNames.HANDSHAKE_TIMEOUT,
-            new HandshakeGuard(context.settings(), context.metrics()))
+            new HandshakeGuard(context.settings(), context.metrics(), HttpFrontEnd::startsRequest))
         .addLast(PipelineNames.PROTOCOL_DETECTOR, detector);
   }
 }

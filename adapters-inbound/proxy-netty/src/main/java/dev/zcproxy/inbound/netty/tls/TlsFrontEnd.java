@@ -3,7 +3,6 @@ package dev.zcproxy.inbound.netty.tls;
 import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
-import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,13 +38,17 @@ import javax.net.ssl.SSLException;
  * </ul>
  *
  * ALPN offers {@code h2} first, then {@code http/1.1}. After {@code h2} the client sends the HTTP/2
- * preface, which the {@link ProtocolDetector} behind recognizes as it does for h2c, and the {@link
- * Http2FrontEnd} serves CONNECT and {@code http://} forwarding on it (a browser sends its
- * plain-HTTP page loads to an HTTPS proxy over the protocol it negotiated). A client that offers no
- * ALPN (a SOCKS client) or nothing the proxy speaks is still admitted, with no protocol selected,
- * and the detector goes by its first bytes.
+ * preface, which the {@link ProtocolDetector} behind recognizes as it does for h2c, and the HTTP/2
+ * front end serves CONNECT and {@code http://} forwarding on it (a browser sends its plain-HTTP
+ * page loads to an HTTPS proxy over the protocol it negotiated). A client that offers no ALPN (a
+ * SOCKS client) or nothing the proxy speaks is still admitted, with no protocol selected, and the
+ * detector goes by its first bytes.
  */
 public final class TlsFrontEnd {
+  /** Handler names: the sniffer that looks for a TLS record, then Netty's SslHandler. */
+  public static final String DETECTOR = "tls-detector";
+
+  public static final String SSL = "tls";
 
   /** The metrics label of the TLS layer, before (or instead of) the protocol inside it. */
   public static final String PROTOCOL = "tls";
@@ -148,8 +151,9 @@ public final class TlsFrontEnd {
     ChannelPipeline pipeline = sniffer.pipeline();
     SslHandler ssl = served.context().newHandler(sniffer.alloc());
     ssl.setHandshakeTimeoutMillis(0); // the HandshakeGuard's clock covers the TLS handshake
-    pipeline.addAfter(sniffer.name(), PipelineNames.TLS, ssl);
-    pipeline.addAfter(PipelineNames.TLS, PipelineNames.TLS_SESSION, session);
+    pipeline.addAfter(sniffer.name(), TlsFrontEnd.SSL, ssl);
+    pipeline.addAfter(TlsFrontEnd.SSL, PipelineNames.PLAINTEXT_BOUNDARY, session);
     pipeline.remove(sniffer.name());
+    sniffer.channel().attr(HandshakeGuard.OUTER_PROTOCOL).set(PROTOCOL);
   }
 }

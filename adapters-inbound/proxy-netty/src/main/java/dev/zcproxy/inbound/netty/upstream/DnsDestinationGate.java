@@ -2,9 +2,9 @@ package dev.zcproxy.inbound.netty.upstream;
 
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
-import dev.zcproxy.domain.policy.ConnectRequest;
-import dev.zcproxy.domain.policy.Decision;
-import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.domain.policy.AddressChoice;
+import dev.zcproxy.domain.policy.ResolvedDestination;
+import dev.zcproxy.domain.port.in.AuthorizeResolvedDestinationUseCase;
 import dev.zcproxy.inbound.netty.server.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.dns.DefaultAuthoritativeDnsServerCache;
@@ -28,15 +28,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Resolves names with Netty's asynchronous DNS resolver (the hosts file first, then the servers in
- * resolv.conf) and asks the policy about each resolved address in the resolver's order. The first
- * address the policy allows is the one the proxy will connect to, and only that one: a later DNS
- * answer can never redirect an authorized connection (no DNS rebinding).
+ * resolv.conf) and hands every resolved address to the domain, which chooses the one the proxy will
+ * connect to ({@link AuthorizeResolvedDestinationUseCase}), and only that one: a later DNS answer
+ * can never redirect an authorized connection (no DNS rebinding).
  *
  * <p>IP literals skip DNS. Two special-use names from RFC 6761 never leave the process: {@code
  * localhost} (and {@code *.localhost}) is the loopback address, and {@code *.invalid} does not
- * exist. The policy is asked about an invalid name all the same, before the client learns that it
- * does not resolve: a client the policy refuses gets the refusal, as for any other name ({@link
- * #invalidName}).
+ * exist: it goes to the domain with no address, which still puts the name to the policy, so that a
+ * client the policy refuses gets the refusal, as for any other name.
  *
  * <p>A {@link DnsNameResolver} belongs to one event loop, so there is one per loop, created on
  * first use; they share their caches. A whole lookup, retries included, is bounded by the connect
@@ -50,15 +49,13 @@ public final class DnsDestinationGate implements DestinationGate, AutoCloseable 
           InetAddress.ofLiteral("127.0.0.1"), // IPv4 first, as the resolver orders answers
           InetAddress.ofLiteral("::1"));
 
-  private static final InetAddress UNSPECIFIED = InetAddress.ofLiteral("0.0.0.0");
-
-  private final AuthorizeConnectionUseCase authorization;
+  private final AuthorizeResolvedDestinationUseCase authorization;
   private final Duration timeout;
   private final DnsNameResolverBuilder template;
   private final ConcurrentMap<EventLoop, DnsNameResolver> resolvers = new ConcurrentHashMap<>();
 
   public DnsDestinationGate(
-      Transport transport, AuthorizeConnectionUseCase authorization, Duration timeout) {
+      Transport transport, AuthorizeResolvedDestinationUseCase authorization, Duration timeout) {
     this(transport, authorization, timeout, null);
   }
 
@@ -67,7 +64,7 @@ public final class DnsDestinationGate implements DestinationGate, AutoCloseable 
    */
   public DnsDestinationGate(
       Transport transport,
-      AuthorizeConnectionUseCase authorization,
+      AuthorizeResolvedDestinationUseCase authorization,
       Duration timeout,
       DnsServerAddressStreamProvider nameServers) {
     this.authorization = authorization;
@@ -97,7 +94,7 @@ public final class DnsDestinationGate implements DestinationGate, AutoCloseable 
     if (isLocalhost(host)) {
       authorize(promise, principal, destination, LOOPBACK, protocol);
     } else if (isInvalid(host)) {
-      promise.setFailure(invalidName(principal, destination, protocol));
+      authorize(promise, principal, destination, List.of(), protocol);
     } else {
       resolve(loop, promise, principal, destination, protocol);
     }
@@ -143,77 +140,56 @@ public final class DnsDestinationGate implements DestinationGate, AutoCloseable 
         });
   }
 
+  /**
+   * @param addresses every address the destination resolved to, in the resolver's order; none for
+   *     an invalid name, which does not exist
+   */
   private void authorize(
       Promise<AuthorizedDestination> promise,
       Principal principal,
       Destination destination,
       List<InetAddress> addresses,
       Protocol protocol) {
-    if (addresses.isEmpty()) {
+    if (addresses.isEmpty() && (destination.host() == null || !isInvalid(destination.host()))) {
       promise.tryFailure(
           new ProxyRefusal(ProxyRefusal.Kind.HOST_UNREACHABLE, "no address for " + destination));
       return;
     }
-    Decision.Deny firstDenial = null;
+    AddressChoice choice;
     try {
-      for (InetAddress address : addresses) {
-        ConnectRequest request =
-            new ConnectRequest(destination.host(), address, destination.port(), protocol);
-        switch (authorization.authorize(principal, request)) {
-          case Decision.Allow allow -> {
-            promise.trySuccess(
-                new AuthorizedDestination(
-                    principal,
-                    destination,
-                    new InetSocketAddress(address, destination.port()),
-                    allow.ruleNumber()));
-            return;
-          }
-          case Decision.Deny deny -> {
-            if (firstDenial == null) {
-              firstDenial = deny;
-            }
-          }
-        }
-      }
+      choice =
+          authorization.authorize(
+              principal,
+              new ResolvedDestination(destination.host(), addresses, destination.port(), protocol));
     } catch (RuntimeException bug) {
       log.error("authorizing {} for {} failed", destination, principal.name(), bug);
       promise.tryFailure(
           new ProxyRefusal(ProxyRefusal.Kind.GENERAL_FAILURE, "authorization failed"));
       return;
     }
-    promise.tryFailure(
-        new ProxyRefusal(
-            ProxyRefusal.Kind.NOT_ALLOWED,
-            destination + " not allowed for " + principal.name() + ": " + firstDenial.detail()));
-  }
-
-  /**
-   * Why an invalid name cannot be reached: the policy's refusal if it refuses the name, else that
-   * the name does not resolve. With no address to decide on, the policy is asked about the
-   * unspecified address, which no allow rule reaches by name or {@code *} (the egress guard stops
-   * it): a guard denial therefore means that a rule allows the name, and only a deny rule or no
-   * rule at all is a refusal.
-   */
-  private ProxyRefusal invalidName(
-      Principal principal, Destination destination, Protocol protocol) {
-    String host = destination.host();
-    Decision decision;
-    try {
-      decision =
-          authorization.authorize(
-              principal, new ConnectRequest(host, UNSPECIFIED, destination.port(), protocol));
-    } catch (RuntimeException bug) {
-      log.error("authorizing {} for {} failed", destination, principal.name(), bug);
-      return new ProxyRefusal(ProxyRefusal.Kind.GENERAL_FAILURE, "authorization failed");
+    switch (choice) {
+      case AddressChoice.Allowed allowed ->
+          promise.trySuccess(
+              new AuthorizedDestination(
+                  principal,
+                  destination,
+                  new InetSocketAddress(allowed.address(), destination.port()),
+                  allowed.ruleNumber()));
+      case AddressChoice.Refused refused ->
+          promise.tryFailure(
+              new ProxyRefusal(
+                  ProxyRefusal.Kind.NOT_ALLOWED,
+                  destination
+                      + " not allowed for "
+                      + principal.name()
+                      + ": "
+                      + refused.denial().detail()));
+      case AddressChoice.NoAddress none ->
+          promise.tryFailure(
+              new ProxyRefusal(
+                  ProxyRefusal.Kind.HOST_UNREACHABLE,
+                  destination.host() + " is a reserved invalid name"));
     }
-    if (decision instanceof Decision.Deny deny && deny.reason() != Decision.Reason.EGRESS_GUARD) {
-      return new ProxyRefusal(
-          ProxyRefusal.Kind.NOT_ALLOWED,
-          destination + " not allowed for " + principal.name() + ": " + deny.detail());
-    }
-    return new ProxyRefusal(
-        ProxyRefusal.Kind.HOST_UNREACHABLE, host + " is a reserved invalid name");
   }
 
   private DnsNameResolver resolverFor(EventLoop loop) {

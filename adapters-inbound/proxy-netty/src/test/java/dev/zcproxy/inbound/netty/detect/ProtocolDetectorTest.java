@@ -10,6 +10,8 @@ import dev.zcproxy.inbound.netty.ProxyTestKit.ClientChannel;
 import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
 import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
+import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.charset.StandardCharsets;
@@ -56,8 +58,8 @@ class ProtocolDetectorTest {
 
     assertThat(client.isOpen()).isTrue();
     assertThat(client.pipeline().names())
-        .startsWith(PipelineNames.HTTP_REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
-        .contains(PipelineNames.HTTP_HANDLER)
+        .startsWith(HttpFrontEnd.REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
+        .contains(HttpFrontEnd.HANDLER)
         .doesNotContain(PipelineNames.PROTOCOL_DETECTOR);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "http")).isEqualTo(1);
     assertClean(client, sent);
@@ -75,13 +77,13 @@ class ProtocolDetectorTest {
 
     assertThat(client.isOpen()).isTrue();
     assertThat(client.pipeline().names())
-        .startsWith(PipelineNames.H2_FRAME_CODEC, PipelineNames.H2_MULTIPLEX)
-        .contains(PipelineNames.H2_SESSION)
+        .startsWith(Http2FrontEnd.FRAME_CODEC, Http2FrontEnd.MULTIPLEX)
+        .contains(Http2FrontEnd.SESSION)
         .doesNotContain(
             PipelineNames.PROTOCOL_DETECTOR,
-            PipelineNames.H2_PREFACE_DETECTOR,
+            Http2PrefaceDetector.NAME,
             PipelineNames.HANDSHAKE_TIMEOUT,
-            PipelineNames.HTTP_HANDLER);
+            HttpFrontEnd.HANDLER);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "h2")).isEqualTo(1);
     assertThat(written(client)).as("the server's SETTINGS and the ack").isNotEmpty();
     assertClean(client, sent);
@@ -105,9 +107,9 @@ class ProtocolDetectorTest {
 
     assertThat(client.isOpen()).isTrue();
     assertThat(client.pipeline().names())
-        .startsWith(PipelineNames.HTTP_REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
-        .contains(PipelineNames.HTTP_HANDLER)
-        .doesNotContain(PipelineNames.PROTOCOL_DETECTOR, PipelineNames.H2_PREFACE_DETECTOR);
+        .startsWith(HttpFrontEnd.REQUEST_DECODER, PipelineNames.HANDSHAKE_TIMEOUT)
+        .contains(HttpFrontEnd.HANDLER)
+        .doesNotContain(PipelineNames.PROTOCOL_DETECTOR, Http2PrefaceDetector.NAME);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "http")).isEqualTo(1);
     assertClean(client, sent);
   }
@@ -119,7 +121,7 @@ class ProtocolDetectorTest {
 
     sent.addAll(Delivery.WHOLE.send(client, "PRI * HTTP/2".getBytes(StandardCharsets.US_ASCII)));
 
-    assertThat(client.pipeline().get(PipelineNames.H2_PREFACE_DETECTOR)).isNotNull();
+    assertThat(client.pipeline().get(Http2PrefaceDetector.NAME)).isNotNull();
     assertThat(written(client)).isEmpty();
     client.close();
     assertClean(client, sent);

@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MicrometerProxyMetricsTest {
+  private static final List<String> PROTOCOLS = List.of("socks4", "socks5", "http", "h2");
   private static final List<String> RELAYS = List.of("copy", "splice");
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -21,7 +22,7 @@ class MicrometerProxyMetricsTest {
 
   @Test
   void known_protocols_are_visible_before_any_traffic() {
-    new MicrometerProxyMetrics(registry, RELAYS);
+    new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS);
 
     assertThat(registry.get("zcproxy.connections").tag("protocol", "socks4").counter().count())
         .isZero();
@@ -31,7 +32,7 @@ class MicrometerProxyMetricsTest {
 
   @Test
   void tunnels_and_bytes_are_counted_per_protocol_relay_and_direction() {
-    MicrometerProxyMetrics metrics = new MicrometerProxyMetrics(registry, RELAYS);
+    MicrometerProxyMetrics metrics = new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS);
 
     metrics.tunnelOpened("socks5", "copy");
     metrics.tunnelOpened("socks5", "copy");
@@ -60,11 +61,11 @@ class MicrometerProxyMetricsTest {
 
   @Test
   void a_later_instance_on_the_same_registry_owns_the_gauges_after_close() {
-    MicrometerProxyMetrics first = new MicrometerProxyMetrics(registry, RELAYS);
+    MicrometerProxyMetrics first = new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS);
     first.tunnelOpened("socks4", "copy");
     first.close();
 
-    MicrometerProxyMetrics second = new MicrometerProxyMetrics(registry, RELAYS);
+    MicrometerProxyMetrics second = new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS);
     second.tunnelOpened("socks4", "copy");
     second.tunnelOpened("socks4", "copy");
 
@@ -73,10 +74,11 @@ class MicrometerProxyMetricsTest {
 
   @Test
   void counters_survive_a_restart() {
-    MicrometerProxyMetrics first = new MicrometerProxyMetrics(registry, RELAYS);
+    MicrometerProxyMetrics first = new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS);
     first.connectionRejected("socks5", "user_limit");
     first.close();
-    new MicrometerProxyMetrics(registry, RELAYS).connectionRejected("socks5", "user_limit");
+    new MicrometerProxyMetrics(registry, PROTOCOLS, RELAYS)
+        .connectionRejected("socks5", "user_limit");
 
     assertThat(
             registry

@@ -11,7 +11,9 @@ import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
 import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.relay.RelaySelector;
+import dev.zcproxy.inbound.netty.socks.v5.Socks5FrontEnd;
 import dev.zcproxy.inbound.netty.tls.TlsTestKit.TlsClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -49,11 +51,11 @@ class TlsFrontEndTest {
     assertThat(client.handshakeDone()).isTrue();
     assertThat(channel.pipeline().names())
         .startsWith(
-            PipelineNames.TLS,
-            PipelineNames.TLS_SESSION,
+            TlsFrontEnd.SSL,
+            PipelineNames.PLAINTEXT_BOUNDARY,
             PipelineNames.HANDSHAKE_TIMEOUT,
             PipelineNames.PROTOCOL_DETECTOR)
-        .doesNotContain(PipelineNames.TLS_DETECTOR);
+        .doesNotContain(TlsFrontEnd.DETECTOR);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "tls")).isEqualTo(1);
 
     client.send(hex("05 01 00"));
@@ -61,8 +63,8 @@ class TlsFrontEndTest {
 
     assertThat(client.receivedHex()).isEqualTo("0500");
     assertThat(channel.pipeline().names())
-        .startsWith(PipelineNames.TLS, PipelineNames.TLS_SESSION)
-        .contains(PipelineNames.SOCKS5_HANDLER)
+        .startsWith(TlsFrontEnd.SSL, PipelineNames.PLAINTEXT_BOUNDARY)
+        .contains(Socks5FrontEnd.HANDLER)
         .doesNotContain(PipelineNames.PROTOCOL_DETECTOR);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "socks5")).isEqualTo(1);
     assertClean(channel, sent);
@@ -98,11 +100,11 @@ class TlsFrontEndTest {
 
     assertThat(channel.pipeline().names())
         .startsWith(
-            PipelineNames.TLS,
-            PipelineNames.TLS_SESSION,
-            PipelineNames.HTTP_REQUEST_DECODER,
+            TlsFrontEnd.SSL,
+            PipelineNames.PLAINTEXT_BOUNDARY,
+            HttpFrontEnd.REQUEST_DECODER,
             PipelineNames.HANDSHAKE_TIMEOUT)
-        .contains(PipelineNames.HTTP_HANDLER);
+        .contains(HttpFrontEnd.HANDLER);
     assertClean(channel, sent);
   }
 
@@ -116,9 +118,8 @@ class TlsFrontEndTest {
 
     assertThat(written(channel)).isEqualTo("0500");
     assertThat(channel.pipeline().names())
-        .doesNotContain(
-            PipelineNames.TLS_DETECTOR, PipelineNames.TLS, PipelineNames.PROTOCOL_DETECTOR)
-        .contains(PipelineNames.SOCKS5_HANDLER);
+        .doesNotContain(TlsFrontEnd.DETECTOR, TlsFrontEnd.SSL, PipelineNames.PROTOCOL_DETECTOR)
+        .contains(Socks5FrontEnd.HANDLER);
     assertThat(proxy.counter("zcproxy.connections", "protocol", "tls")).isZero();
     assertClean(channel, sent);
   }
@@ -235,7 +236,7 @@ class TlsFrontEndTest {
     EmbeddedChannel tls = new EmbeddedChannel();
     tls.pipeline()
         .addLast(
-            PipelineNames.TLS,
+            TlsFrontEnd.SSL,
             TlsFrontEnd.serverContext(TlsTestKit.identity().key(), TlsTestKit.identity().chain())
                 .newHandler(tls.alloc()));
 

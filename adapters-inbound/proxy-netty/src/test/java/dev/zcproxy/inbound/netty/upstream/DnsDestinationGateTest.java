@@ -6,6 +6,7 @@ import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
 import dev.zcproxy.domain.policy.ConnectRequest;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.domain.service.AuthorizeResolvedDestinationService;
 import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.SocketTestKit;
 import dev.zcproxy.inbound.netty.server.Transport;
@@ -74,7 +75,10 @@ class DnsDestinationGateTest {
               return allowed.test(request);
             });
     return new DnsDestinationGate(
-        transport, policy, timeout, new SingletonDnsServerAddressStreamProvider(dns.address()));
+        transport,
+        new AuthorizeResolvedDestinationService(policy),
+        timeout,
+        new SingletonDnsServerAddressStreamProvider(dns.address()));
   }
 
   @AfterEach

@@ -1,6 +1,8 @@
 package dev.zcproxy.inbound.netty.http.h1;
 
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.detect.FrontEnd;
+import dev.zcproxy.inbound.netty.handshake.Plaintext;
+import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.HttpUpstreamPool;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +21,16 @@ import java.util.concurrent.TimeUnit;
  * upstream connection pool and the name the proxy goes by in {@code Via}), and the pipeline it
  * installs once the detector has seen a request's first byte.
  */
-public final class HttpFrontEnd {
+public final class HttpFrontEnd implements FrontEnd, HttpForwarding {
+  /** Handler names of an HTTP/1.1 connection's pipeline. */
+  public static final String REQUEST_DECODER = "http-request-decoder";
+
+  public static final String RESPONSE_ENCODER = "http-response-encoder";
+  public static final String IDLE_TIMEOUT = "http-idle-timeout";
+  public static final String HANDLER = "http-handler";
+
+  public static final List<String> HANDSHAKE_HANDLERS =
+      List.of(REQUEST_DECODER, RESPONSE_ENCODER, IDLE_TIMEOUT, HANDLER);
 
   /** The metrics label. */
   public static final String PROTOCOL = "http";
@@ -42,14 +54,18 @@ public final class HttpFrontEnd {
     return METHOD_INITIALS.indexOf(firstByte) >= 0;
   }
 
+  @Override
+  public boolean claims(int firstByte) {
+    return startsRequest(firstByte);
+  }
+
+  @Override
   public HttpUpstreamPool pool() {
     return pool;
   }
 
-  /**
-   * This proxy's name in {@code Via} (RFC 9110 §7.6.3): random per server, so that two proxies in a
-   * chain never take each other's entry for a loop.
-   */
+  /** Random per server: see {@link HttpForwarding#pseudonym}. */
+  @Override
   public String pseudonym() {
     return pseudonym;
   }
@@ -64,30 +80,20 @@ public final class HttpFrontEnd {
    * byte has passed the guard already while the guard is in front of the detector, so it was
    * counted.)
    */
+  @Override
   public void install(ChannelHandlerContext detector, ByteBuf first) {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
     HttpStrictRequestDecoder decoder =
         new HttpStrictRequestDecoder(context.settings().maxHeaderBytes());
     Duration idle = context.settings().idleTimeout();
-    // Behind the TLS layer, if any: the decoder must see decrypted bytes.
-    ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);
-    if (tls == null) {
-      pipeline.addFirst(PipelineNames.HTTP_REQUEST_DECODER, decoder);
-    } else {
-      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.HTTP_REQUEST_DECODER, decoder);
-    }
-    pipeline.addLast(PipelineNames.HTTP_RESPONSE_ENCODER, new HttpResponseEncoder());
+    Plaintext.addFirst(pipeline, REQUEST_DECODER, decoder);
+    pipeline.addLast(RESPONSE_ENCODER, new HttpResponseEncoder());
     pipeline.addLast(
-        PipelineNames.HTTP_IDLE_TIMEOUT,
-        new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
-    pipeline.addLast(PipelineNames.HTTP_HANDLER, new HttpProxyHandler(context, this, decoder));
+        IDLE_TIMEOUT, new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
+    pipeline.addLast(HANDLER, new HttpProxyHandler(context, this, decoder));
     pipeline.remove(detector.name());
-    if (tls == null) {
-      pipeline.fireChannelRead(first);
-    } else {
-      tls.fireChannelRead(first); // into the decoder, not back into the SslHandler
-    }
+    Plaintext.replay(pipeline, first);
   }
 
   private static String newPseudonym() {

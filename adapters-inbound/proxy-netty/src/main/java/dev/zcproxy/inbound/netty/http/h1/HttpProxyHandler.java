@@ -5,7 +5,6 @@ import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
-import dev.zcproxy.inbound.netty.http.HttpConnectReplies;
 import dev.zcproxy.inbound.netty.http.HttpForwardClient;
 import dev.zcproxy.inbound.netty.http.HttpForwardExchange;
 import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
@@ -31,6 +30,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -104,6 +104,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter
   @Override
   public String protocol() {
     return HttpFrontEnd.PROTOCOL;
+  }
+
+  @Override
+  public List<String> handshakeHandlers() {
+    return HttpFrontEnd.HANDSHAKE_HANDLERS;
   }
 
   @Override

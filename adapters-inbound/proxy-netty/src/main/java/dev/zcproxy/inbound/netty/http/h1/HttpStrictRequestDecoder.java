@@ -1,5 +1,6 @@
 package dev.zcproxy.inbound.netty.http.h1;
 
+import dev.zcproxy.inbound.netty.http.HttpLimits;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,10 +26,10 @@ import java.util.List;
  * as they are instead of being parsed as the next request.
  */
 public final class HttpStrictRequestDecoder extends HttpRequestDecoder {
-  public static final int MAX_REQUEST_LINE = 8 * 1024;
+  public static final int MAX_REQUEST_LINE = HttpLimits.MAX_REQUEST_LINE;
 
   /** The largest piece of a body one message carries: bodies stream, they are never gathered. */
-  public static final int MAX_CONTENT_PIECE = 64 * 1024;
+  public static final int MAX_CONTENT_PIECE = HttpLimits.MAX_CONTENT_PIECE;
 
   private enum Mode {
     HTTP,

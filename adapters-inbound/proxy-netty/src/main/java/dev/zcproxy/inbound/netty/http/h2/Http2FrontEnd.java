@@ -1,11 +1,12 @@
 package dev.zcproxy.inbound.netty.http.h2;
 
+import dev.zcproxy.inbound.netty.detect.FrontEnd;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.handshake.Plaintext;
 import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
+import dev.zcproxy.inbound.netty.server.Drain;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -43,9 +44,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection (no frame either way for {@code idleTimeout}) is closed, with every tunnel on it, and
  * an idle stream (no frame either way for {@code streamIdleTimeout}) is closed on its own: a
  * forwarded request still waiting for its response gets 504, anything else RST_STREAM(CANCEL). On
- * shutdown each connection gets GOAWAY ({@link #goAway}) and closes when its streams are done.
+ * shutdown each connection gets GOAWAY ({@link Http2Session} on a {@link Drain}) and closes when
+ * its streams are done.
  */
-public final class Http2FrontEnd {
+public final class Http2FrontEnd implements FrontEnd {
+  /** Handler names: the connection's pipeline, then each stream's. */
+  public static final String FRAME_CODEC = "h2-frame-codec";
+
+  public static final String MULTIPLEX = "h2-multiplex";
+  public static final String IDLE_TIMEOUT = "h2-idle-timeout";
+  public static final String SESSION = "h2-session";
+  public static final String STREAM_IDLE_TIMEOUT = "h2-stream-idle-timeout";
+  public static final String REQUEST_STREAM = "h2-request-stream";
+  public static final String FORWARD = "h2-forward";
+  public static final String RELAY = "h2-relay";
 
   /** The metrics label. */
   public static final String PROTOCOL = "h2";
@@ -89,21 +101,12 @@ public final class Http2FrontEnd {
   }
 
   /**
-   * Graceful shutdown of an HTTP/2 connection (RFC 9113 §6.8): GOAWAY with the last stream the
-   * proxy will serve, then the connection closes once its open streams have finished, or after
-   * {@code drain}. Other connections are left alone.
+   * Never by its first byte alone, which HTTP/1.1's POST, PUT and PATCH share: the HTTP/2 preface
+   * sniffer hands the connection over once the whole preface has arrived.
    */
-  public static void goAway(Channel connection, Duration drain) {
-    connection
-        .eventLoop()
-        .execute(
-            () -> {
-              Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
-              if (codec != null && connection.isActive()) {
-                codec.gracefulShutdownTimeoutMillis(drain.toMillis());
-                connection.close(); // the codec sends GOAWAY and waits for the streams
-              }
-            });
+  @Override
+  public boolean claims(int firstByte) {
+    return false;
   }
 
   /**
@@ -128,38 +131,30 @@ public final class Http2FrontEnd {
    * Replaces {@code detector} with the HTTP/2 pipeline and replays the first bytes (the preface and
    * whatever followed it) through the codec. The codec goes behind the TLS layer, if any.
    */
+  @Override
   public void install(ChannelHandlerContext detector, ByteBuf first) {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
     Http2Session session = new Http2Session(context);
     Duration idle = context.settings().idleTimeout();
     Http2FrameCodec codec = newCodec(context.settings().maxHeaderBytes());
-    ChannelHandlerContext tls = pipeline.context(PipelineNames.TLS_SESSION);
-    if (tls == null) {
-      pipeline.addFirst(PipelineNames.H2_FRAME_CODEC, codec);
-    } else {
-      pipeline.addAfter(PipelineNames.TLS_SESSION, PipelineNames.H2_FRAME_CODEC, codec);
-    }
+    Plaintext.addFirst(pipeline, FRAME_CODEC, codec);
     pipeline.addAfter(
-        PipelineNames.H2_FRAME_CODEC,
-        PipelineNames.H2_MULTIPLEX,
+        FRAME_CODEC,
+        MULTIPLEX,
         new Http2MultiplexHandler(new StreamInitializer(context, http, this, session)));
     pipeline.addAfter(
-        PipelineNames.H2_MULTIPLEX,
-        PipelineNames.H2_IDLE_TIMEOUT,
+        MULTIPLEX,
+        IDLE_TIMEOUT,
         new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
-    pipeline.addAfter(PipelineNames.H2_IDLE_TIMEOUT, PipelineNames.H2_SESSION, session);
+    pipeline.addAfter(IDLE_TIMEOUT, SESSION, session);
     HandshakeGuard guard = pipeline.get(HandshakeGuard.class);
     if (guard != null) {
       guard.complete(PROTOCOL);
       pipeline.remove(guard);
     }
     pipeline.remove(detector.name());
-    if (tls == null) {
-      pipeline.fireChannelRead(first);
-    } else {
-      tls.fireChannelRead(first); // into the codec, not back into the SslHandler
-    }
+    Plaintext.replay(pipeline, first); // into the codec
     // Flow control paces every stream from here; the connection itself is always read.
     pipeline.channel().config().setAutoRead(true);
   }
@@ -190,11 +185,9 @@ public final class Http2FrontEnd {
       stream
           .pipeline()
           .addLast(
-              PipelineNames.H2_STREAM_IDLE_TIMEOUT,
+              STREAM_IDLE_TIMEOUT,
               new IdleStateHandler(false, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS))
-          .addLast(
-              PipelineNames.H2_REQUEST_STREAM,
-              new Http2RequestStream(context, http, http2, session));
+          .addLast(REQUEST_STREAM, new Http2RequestStream(context, http, http2, session));
     }
   }
 }

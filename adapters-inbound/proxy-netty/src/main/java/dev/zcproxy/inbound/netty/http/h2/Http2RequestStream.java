@@ -3,7 +3,6 @@ package dev.zcproxy.inbound.netty.http.h2;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
 import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
@@ -244,7 +243,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
     Http2ForwardStream stream =
         new Http2ForwardStream(
             context, frontEnd, principal, forward, clientEnded, early, http2.streamStarted());
-    ctx.pipeline().replace(this, PipelineNames.H2_FORWARD, stream);
+    ctx.pipeline().replace(this, Http2FrontEnd.FORWARD, stream);
     stream.start();
   }
 
@@ -269,7 +268,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
     ByteBuf earlyBytes = earlyData.take();
     Http2Tunnel tunnel =
         new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted());
-    ctx.pipeline().replace(this, PipelineNames.H2_RELAY, tunnel.streamSide());
+    ctx.pipeline().replace(this, Http2FrontEnd.RELAY, tunnel.streamSide());
     tunnel.open(earlyBytes, credit, clientEnded);
   }
 

@@ -1,14 +1,17 @@
 package dev.zcproxy.inbound.netty.http.h2;
 
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.server.Drain;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -97,7 +100,24 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
+    if (event instanceof Drain drain) {
+      goAway(ctx, drain.within());
+      return;
+    }
     ReferenceCountUtil.release(event);
+  }
+
+  /**
+   * Graceful shutdown of this connection (RFC 9113 §6.8): GOAWAY with the last stream the proxy
+   * will serve, then the connection closes once its open streams have finished, or after {@code
+   * drain}.
+   */
+  private static void goAway(ChannelHandlerContext ctx, Duration drain) {
+    Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+    if (codec != null && ctx.channel().isActive()) {
+      codec.gracefulShutdownTimeoutMillis(drain.toMillis());
+      ctx.channel().close(); // the codec sends GOAWAY and waits for the streams
+    }
   }
 
   @Override

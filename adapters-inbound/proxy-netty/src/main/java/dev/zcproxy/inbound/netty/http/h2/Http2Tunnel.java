@@ -1,8 +1,8 @@
 package dev.zcproxy.inbound.netty.http.h2;
 
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.CopyRelay;
+import dev.zcproxy.inbound.netty.relay.Relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -93,7 +93,7 @@ final class Http2Tunnel {
     upstream.config().setAutoRead(false);
     upstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     upstream.config().setWriteBufferWaterMark(CopyRelay.WATER_MARK);
-    upstream.pipeline().addLast(PipelineNames.RELAY, upstreamSide);
+    upstream.pipeline().addLast(Relay.HANDLER, upstreamSide);
     stream.closeFuture().addListener(closed -> streamClosed());
     upstream.closeFuture().addListener(closed -> upstreamClosed());
     if (early != null) {

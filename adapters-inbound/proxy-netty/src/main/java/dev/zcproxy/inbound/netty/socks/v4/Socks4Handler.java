@@ -5,7 +5,6 @@ import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
 import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.socks.MalformedRequest;
 import dev.zcproxy.inbound.netty.socks.SocksCommands;
@@ -14,6 +13,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Socks4Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
   private static final Logger log = LoggerFactory.getLogger(Socks4Handler.class);
-
-  public static final String PROTOCOL = "socks4";
 
   enum State {
     AWAIT_REQUEST,
@@ -47,7 +45,12 @@ public final class Socks4Handler extends ChannelInboundHandlerAdapter implements
 
   @Override
   public String protocol() {
-    return PROTOCOL;
+    return Socks4FrontEnd.PROTOCOL;
+  }
+
+  @Override
+  public List<String> handshakeHandlers() {
+    return Socks4FrontEnd.HANDSHAKE_HANDLERS;
   }
 
   @Override
@@ -56,7 +59,7 @@ public final class Socks4Handler extends ChannelInboundHandlerAdapter implements
       case Socks4Request request when state == State.AWAIT_REQUEST -> onRequest(ctx, request);
       case MalformedRequest malformed when state == State.AWAIT_REQUEST -> {
         state = State.DONE;
-        context.metrics().connectionRejected(PROTOCOL, "malformed_request");
+        context.metrics().connectionRejected(Socks4FrontEnd.PROTOCOL, "malformed_request");
         log.debug("{}: malformed SOCKS4 request: {}", ctx.channel(), malformed.reason());
         replies(ctx).refuse();
       }
@@ -75,12 +78,12 @@ public final class Socks4Handler extends ChannelInboundHandlerAdapter implements
   private void onRequest(ChannelHandlerContext ctx, Socks4Request request) {
     state = State.COMMAND;
     // Bytes behind the request come back to channelRead as early data.
-    ctx.pipeline().remove(PipelineNames.SOCKS4_DECODER);
+    ctx.pipeline().remove(Socks4FrontEnd.DECODER);
     Socks4Replies replies = replies(ctx);
     Principal principal = ClientAuthentication.anonymous(context, ctx.channel());
     if (principal == null) {
       state = State.DONE;
-      context.metrics().authenticationFailed(PROTOCOL, "anonymous_not_allowed");
+      context.metrics().authenticationFailed(Socks4FrontEnd.PROTOCOL, "anonymous_not_allowed");
       log.debug(
           "{}: SOCKS4 (user id '{}') needs anonymous access, which is off",
           ctx.channel(),
@@ -90,7 +93,7 @@ public final class Socks4Handler extends ChannelInboundHandlerAdapter implements
     }
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
-      context.metrics().connectionRejected(PROTOCOL, "user_limit");
+      context.metrics().connectionRejected(Socks4FrontEnd.PROTOCOL, "user_limit");
       replies.refuse();
       return;
     }

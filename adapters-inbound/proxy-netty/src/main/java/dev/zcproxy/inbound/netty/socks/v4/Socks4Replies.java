@@ -35,7 +35,7 @@ final class Socks4Replies implements CommandReplies {
 
   @Override
   public void failure(ProxyRefusal.Kind kind) {
-    metrics.connectionRejected(Socks4Handler.PROTOCOL, ProxyRefusals.label(kind));
+    metrics.connectionRejected(Socks4FrontEnd.PROTOCOL, ProxyRefusals.label(kind));
     refuse();
   }
 

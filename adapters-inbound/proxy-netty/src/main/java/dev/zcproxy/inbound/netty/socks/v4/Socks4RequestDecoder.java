@@ -1,9 +1,9 @@
 package dev.zcproxy.inbound.netty.socks.v4;
 
 import dev.zcproxy.domain.model.HostNames;
-import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.socks.MalformedRequest;
 import dev.zcproxy.inbound.netty.socks.SocksCommand;
+import dev.zcproxy.inbound.netty.socks.SocksVersions;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -51,7 +51,7 @@ public final class Socks4RequestDecoder extends ByteToMessageDecoder {
         address = new byte[4];
         in.readBytes(address);
         command = SocksCommand.socks4(code);
-        if (version != ProtocolDetector.SOCKS4_VERSION) {
+        if (version != SocksVersions.SOCKS4) {
           fail(in, out, "version " + version);
         } else if (command == null) {
           fail(in, out, "command 0x" + Integer.toHexString(code));

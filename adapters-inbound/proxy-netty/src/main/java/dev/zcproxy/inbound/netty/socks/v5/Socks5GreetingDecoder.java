@@ -1,7 +1,7 @@
 package dev.zcproxy.inbound.netty.socks.v5;
 
-import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.socks.MalformedRequest;
+import dev.zcproxy.inbound.netty.socks.SocksVersions;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -32,7 +32,7 @@ public final class Socks5GreetingDecoder extends ByteToMessageDecoder {
         }
         int version = in.readUnsignedByte();
         methodCount = in.readUnsignedByte();
-        if (version != ProtocolDetector.SOCKS5_VERSION) {
+        if (version != SocksVersions.SOCKS5) {
           // Only reachable if used without the detector; there is no reply before selection.
           in.skipBytes(in.readableBytes());
           state = State.DONE;

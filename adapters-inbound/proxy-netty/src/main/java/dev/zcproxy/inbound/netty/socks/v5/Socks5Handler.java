@@ -10,14 +10,13 @@ import dev.zcproxy.inbound.netty.command.BindCommand;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
 import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.socks.MalformedRequest;
 import dev.zcproxy.inbound.netty.socks.SocksCommands;
 import dev.zcproxy.inbound.netty.socks.v5.gssapi.Socks5GssapiDecoder;
 import dev.zcproxy.inbound.netty.socks.v5.gssapi.Socks5GssapiEncapsulation;
 import dev.zcproxy.inbound.netty.socks.v5.gssapi.Socks5GssapiMessage;
-import dev.zcproxy.inbound.netty.udp.UdpAssociation;
+import dev.zcproxy.inbound.netty.socks.v5.udp.Socks5UdpAssociate;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
@@ -27,6 +26,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.ietf.jgss.GSSException;
 import org.slf4j.Logger;
@@ -54,8 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Socks5Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
   private static final Logger log = LoggerFactory.getLogger(Socks5Handler.class);
-
-  public static final String PROTOCOL = "socks5";
 
   enum State {
     AWAIT_GREETING,
@@ -86,7 +84,12 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
 
   @Override
   public String protocol() {
-    return PROTOCOL;
+    return Socks5FrontEnd.PROTOCOL;
+  }
+
+  @Override
+  public List<String> handshakeHandlers() {
+    return Socks5FrontEnd.HANDSHAKE_HANDLERS;
   }
 
   @Override
@@ -121,8 +124,8 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
       nextPhase(
           ctx,
           State.AWAIT_PASSWORD,
-          PipelineNames.SOCKS5_INITIAL_DECODER,
-          PipelineNames.SOCKS5_PASSWORD_DECODER,
+          Socks5FrontEnd.INITIAL_DECODER,
+          Socks5FrontEnd.PASSWORD_DECODER,
           new Socks5PasswordDecoder());
       return;
     }
@@ -132,8 +135,8 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
       nextPhase(
           ctx,
           State.AWAIT_GSS_TOKEN,
-          PipelineNames.SOCKS5_INITIAL_DECODER,
-          PipelineNames.SOCKS5_GSSAPI_DECODER,
+          Socks5FrontEnd.INITIAL_DECODER,
+          Socks5FrontEnd.GSSAPI_DECODER,
           gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
       return;
     }
@@ -145,14 +148,14 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
         nextPhase(
             ctx,
             State.AWAIT_REQUEST,
-            PipelineNames.SOCKS5_INITIAL_DECODER,
-            PipelineNames.SOCKS5_REQUEST_DECODER,
+            Socks5FrontEnd.INITIAL_DECODER,
+            Socks5FrontEnd.REQUEST_DECODER,
             new Socks5RequestDecoder());
         return;
       }
     }
     state = State.DONE;
-    context.metrics().authenticationFailed(PROTOCOL, "no_acceptable_method");
+    context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, "no_acceptable_method");
     log.debug("{}: no acceptable authentication method in {}", ctx.channel(), greeting);
     ctx.writeAndFlush(
             Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.NO_ACCEPTABLE_METHODS))
@@ -179,7 +182,7 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
                     ctx.channel(),
                     login.username(),
                     answer.cause());
-                context.metrics().authenticationFailed(PROTOCOL, "error");
+                context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, "error");
                 refuseLogin(ctx);
               }
             });
@@ -192,13 +195,13 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
       nextPhase(
           ctx,
           State.AWAIT_REQUEST,
-          PipelineNames.SOCKS5_PASSWORD_DECODER,
-          PipelineNames.SOCKS5_REQUEST_DECODER,
+          Socks5FrontEnd.PASSWORD_DECODER,
+          Socks5FrontEnd.REQUEST_DECODER,
           new Socks5RequestDecoder());
       return;
     }
     String reason = ClientAuthentication.failureLabel(result);
-    context.metrics().authenticationFailed(PROTOCOL, reason);
+    context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, reason);
     log.debug("{}: login of {} failed: {}", ctx.channel(), username, reason);
     refuseLogin(ctx);
   }
@@ -246,8 +249,8 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
               nextPhase(
                   ctx,
                   State.AWAIT_GSS_TOKEN,
-                  PipelineNames.SOCKS5_GSSAPI_DECODER,
-                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  Socks5FrontEnd.GSSAPI_DECODER,
+                  Socks5FrontEnd.GSSAPI_DECODER,
                   gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
             }
             case KerberosExchange.Step.Established(byte[] token, String client) ->
@@ -289,8 +292,8 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
               nextPhase(
                   ctx,
                   State.AWAIT_GSS_PROTECTION,
-                  PipelineNames.SOCKS5_GSSAPI_DECODER,
-                  PipelineNames.SOCKS5_GSSAPI_DECODER,
+                  Socks5FrontEnd.GSSAPI_DECODER,
+                  Socks5FrontEnd.GSSAPI_DECODER,
                   gssDecoder(Socks5GssapiMessage.PROTECTION));
             });
   }
@@ -326,8 +329,8 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
       nextPhase(
           ctx,
           State.AWAIT_REQUEST,
-          PipelineNames.SOCKS5_GSSAPI_DECODER,
-          PipelineNames.SOCKS5_REQUEST_DECODER,
+          Socks5FrontEnd.GSSAPI_DECODER,
+          Socks5FrontEnd.REQUEST_DECODER,
           new Socks5RequestDecoder());
       return;
     }
@@ -336,23 +339,21 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
     kerberos = null;
     ChannelPipeline pipeline = ctx.pipeline();
     pipeline.addAfter(
-        PipelineNames.SOCKS5_GSSAPI_DECODER,
-        PipelineNames.SOCKS5_REQUEST_DECODER,
-        new Socks5RequestDecoder());
+        Socks5FrontEnd.GSSAPI_DECODER, Socks5FrontEnd.REQUEST_DECODER, new Socks5RequestDecoder());
     encapsulation =
         new Socks5GssapiEncapsulation(
             protectedExchange, granted == GssapiProtection.CONFIDENTIALITY);
     nextPhase(
         ctx,
         State.AWAIT_REQUEST,
-        PipelineNames.SOCKS5_GSSAPI_DECODER,
-        PipelineNames.SOCKS5_GSSAPI_ENCAPSULATION,
+        Socks5FrontEnd.GSSAPI_DECODER,
+        Socks5FrontEnd.GSSAPI_ENCAPSULATION,
         encapsulation);
   }
 
   private void onClientAbort(ChannelHandlerContext ctx) {
     state = State.DONE;
-    context.metrics().authenticationFailed(PROTOCOL, "client_abort");
+    context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, "client_abort");
     log.debug("{}: the client aborted GSS-API authentication", ctx.channel());
     ctx.close();
   }
@@ -360,7 +361,7 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
   /** RFC 1961 §3.3: the server refuses with {@code 0x01 0xFF} and closes. */
   private void refuseGss(ChannelHandlerContext ctx, String reason, String detail) {
     state = State.DONE;
-    context.metrics().authenticationFailed(PROTOCOL, reason);
+    context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, reason);
     log.debug("{}: GSS-API authentication refused ({}): {}", ctx.channel(), reason, detail);
     ctx.writeAndFlush(Socks5GssapiMessage.abort().encode(ctx.alloc()))
         .addListener(ChannelFutureListener.CLOSE);
@@ -369,11 +370,11 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
   private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
     state = State.COMMAND;
     // Bytes behind the request come back to channelRead as early data.
-    ctx.pipeline().remove(PipelineNames.SOCKS5_REQUEST_DECODER);
+    ctx.pipeline().remove(Socks5FrontEnd.REQUEST_DECODER);
     Socks5Replies replies = new Socks5Replies(ctx.channel(), context.metrics());
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
-      context.metrics().connectionRejected(PROTOCOL, "user_limit");
+      context.metrics().connectionRejected(Socks5FrontEnd.PROTOCOL, "user_limit");
       log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
       replies.refuse(Socks5Replies.GENERAL_FAILURE);
       return;
@@ -392,7 +393,7 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
           SocksCommands.bind(ctx, context, principal, request.destination(), this, replies);
       case UDP_ASSOCIATE -> {
         SocksCommands.handOff(ctx, this);
-        UdpAssociation.start(ctx, context, principal, request.destination(), replies);
+        Socks5UdpAssociate.start(ctx.channel(), context, principal, request.destination(), replies);
       }
     }
   }
@@ -403,18 +404,18 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
     log.debug("{}: malformed SOCKS5 message: {}", ctx.channel(), malformed.reason());
     switch (was) {
       case AWAIT_PASSWORD -> {
-        context.metrics().authenticationFailed(PROTOCOL, "malformed");
+        context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, "malformed");
         refuseLogin(ctx);
       }
       case AWAIT_GSS_TOKEN, AWAIT_GSS_PROTECTION -> {
         refuseGss(ctx, "malformed", malformed.reason());
       }
       case AWAIT_REQUEST -> {
-        context.metrics().connectionRejected(PROTOCOL, "malformed_request");
+        context.metrics().connectionRejected(Socks5FrontEnd.PROTOCOL, "malformed_request");
         new Socks5Replies(ctx.channel(), context.metrics()).refuse(malformed.replyCode());
       }
       default -> {
-        context.metrics().connectionRejected(PROTOCOL, "malformed_greeting");
+        context.metrics().connectionRejected(Socks5FrontEnd.PROTOCOL, "malformed_greeting");
         ctx.close(); // before method selection there is no failure reply to give
       }
     }

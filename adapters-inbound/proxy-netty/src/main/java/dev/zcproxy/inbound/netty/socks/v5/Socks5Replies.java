@@ -1,8 +1,8 @@
 package dev.zcproxy.inbound.netty.socks.v5;
 
 import dev.zcproxy.inbound.netty.command.CommandReplies;
-import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.socks.SocksVersions;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusals;
 import io.netty.buffer.ByteBuf;
@@ -45,7 +45,7 @@ final class Socks5Replies implements CommandReplies {
 
   @Override
   public void failure(ProxyRefusal.Kind kind) {
-    metrics.connectionRejected(Socks5Handler.PROTOCOL, ProxyRefusals.label(kind));
+    metrics.connectionRejected(Socks5FrontEnd.PROTOCOL, ProxyRefusals.label(kind));
     refuse(codeFor(kind));
   }
 
@@ -65,7 +65,7 @@ final class Socks5Replies implements CommandReplies {
   }
 
   static ByteBuf methodSelection(ByteBufAllocator allocator, int method) {
-    return allocator.buffer(2).writeByte(ProtocolDetector.SOCKS5_VERSION).writeByte(method);
+    return allocator.buffer(2).writeByte(SocksVersions.SOCKS5).writeByte(method);
   }
 
   static ByteBuf authResult(ByteBufAllocator allocator, int status) {
@@ -75,7 +75,7 @@ final class Socks5Replies implements CommandReplies {
   /** {@code VER REP RSV ATYP BND.ADDR BND.PORT}. */
   static ByteBuf reply(ByteBufAllocator allocator, int code, InetSocketAddress bound) {
     ByteBuf reply = allocator.buffer(22);
-    reply.writeByte(ProtocolDetector.SOCKS5_VERSION).writeByte(code).writeByte(0);
+    reply.writeByte(SocksVersions.SOCKS5).writeByte(code).writeByte(0);
     Socks5Address.write(reply, bound);
     return reply;
   }

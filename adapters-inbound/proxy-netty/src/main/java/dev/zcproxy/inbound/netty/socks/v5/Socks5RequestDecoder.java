@@ -1,8 +1,8 @@
 package dev.zcproxy.inbound.netty.socks.v5;
 
-import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.socks.MalformedRequest;
 import dev.zcproxy.inbound.netty.socks.SocksCommand;
+import dev.zcproxy.inbound.netty.socks.SocksVersions;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,7 +39,7 @@ final class Socks5RequestDecoder extends ByteToMessageDecoder {
         int version = in.readUnsignedByte();
         commandCode = in.readUnsignedByte();
         in.skipBytes(1); // RSV: ignored, as most servers do
-        if (version != ProtocolDetector.SOCKS5_VERSION) {
+        if (version != SocksVersions.SOCKS5) {
           fail(in, out, "request version " + version, Socks5Replies.GENERAL_FAILURE);
           return;
         }

@@ -14,7 +14,6 @@ import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
 import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
 import dev.zcproxy.inbound.netty.ProxyTestKit.UpstreamChannel;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
-import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import io.netty.buffer.ByteBuf;
@@ -56,7 +55,7 @@ class HttpConnectTest {
     assertThat(proxy.relayed.getFirst().protocol()).isEqualTo("http");
     assertThat(proxy.relayed.getFirst().upstream()).isSameAs(proxy.upstreams.getFirst());
     assertThat(client.pipeline().names())
-        .doesNotContainAnyElementsOf(HandshakeStage.HANDSHAKE_HANDLERS);
+        .doesNotContainAnyElementsOf(ProxyTestKit.HANDSHAKE_HANDLERS);
     assertThat(proxy.handshakes("http")).isEqualTo(1);
     assertClean(client, sent);
   }
@@ -119,7 +118,7 @@ class HttpConnectTest {
     assertThat(text(client)).isEqualTo(ESTABLISHED);
     assertThat(proxy.relayed).hasSize(1);
     assertThat(client.pipeline().names())
-        .doesNotContainAnyElementsOf(HandshakeStage.HANDSHAKE_HANDLERS);
+        .doesNotContainAnyElementsOf(ProxyTestKit.HANDSHAKE_HANDLERS);
     assertClean(client, sent);
   }
 

@@ -11,7 +11,6 @@ import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.ProxyTestKit.ClientChannel;
 import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
 import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
-import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import io.netty.buffer.ByteBuf;
@@ -68,7 +67,7 @@ class Socks4HandshakeTest {
         .extracting(ProxyTestKit.RelayStart::protocol)
         .isEqualTo("socks4");
     assertThat(client.pipeline().names())
-        .doesNotContainAnyElementsOf(HandshakeStage.HANDSHAKE_HANDLERS);
+        .doesNotContainAnyElementsOf(ProxyTestKit.HANDSHAKE_HANDLERS);
     // The user id is a claim, not a credential.
     assertThat(proxy.authentication.calls.getFirst().credentials()).isEqualTo(Credentials.NONE);
     assertThat(proxy.handshakes("socks4")).isEqualTo(1);

@@ -11,7 +11,6 @@ import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.ProxyTestKit.ClientChannel;
 import dev.zcproxy.inbound.netty.ProxyTestKit.Delivery;
 import dev.zcproxy.inbound.netty.ProxyTestKit.EmbeddedProxy;
-import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusals;
@@ -93,7 +92,7 @@ class Socks5HandshakeTest {
     assertThat(proxy.relayed.getFirst().protocol()).isEqualTo("socks5");
     assertThat(proxy.relayed.getFirst().upstream()).isSameAs(proxy.upstreams.getFirst());
     assertThat(client.pipeline().names())
-        .doesNotContainAnyElementsOf(HandshakeStage.HANDSHAKE_HANDLERS);
+        .doesNotContainAnyElementsOf(ProxyTestKit.HANDSHAKE_HANDLERS);
     assertThat(proxy.authentication.calls.getFirst().credentials())
         .isEqualTo(new Credentials.UsernamePassword("alice", "secret"));
     assertThat(proxy.authentication.calls.getFirst().source())

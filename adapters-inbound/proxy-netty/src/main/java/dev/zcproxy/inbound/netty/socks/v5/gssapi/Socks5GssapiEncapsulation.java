@@ -2,10 +2,10 @@ package dev.zcproxy.inbound.netty.socks.v5.gssapi;
 
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosExchange;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
+import dev.zcproxy.inbound.netty.relay.Encapsulation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageCodec;
 import java.util.List;
@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * relay (splice would move tokens, not bytes). A message that is malformed or does not unwrap
  * closes the connection: the stream can no longer be trusted.
  */
-public final class Socks5GssapiEncapsulation extends ByteToMessageCodec<ByteBuf> {
+public final class Socks5GssapiEncapsulation extends ByteToMessageCodec<ByteBuf>
+    implements Encapsulation {
   private static final Logger log = LoggerFactory.getLogger(Socks5GssapiEncapsulation.class);
 
   /**
@@ -37,11 +38,6 @@ public final class Socks5GssapiEncapsulation extends ByteToMessageCodec<ByteBuf>
     super(ByteBuf.class);
     this.exchange = exchange;
     this.confidential = confidential;
-  }
-
-  /** Whether this channel's bytes are GSS-API tokens, which no socket relay may move. */
-  public static boolean carriedBy(Channel channel) {
-    return channel.pipeline().get(Socks5GssapiEncapsulation.class) != null;
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.zcproxy.inbound.netty.socks.v5.udp;
 
-import dev.zcproxy.inbound.netty.udp.UdpAssociation;
+import dev.zcproxy.inbound.netty.udp.UdpSession;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -15,17 +15,17 @@ import org.slf4j.LoggerFactory;
  * no read pending, a FIN would go unseen. EOF or an error closes the control connection, and with
  * it the association.
  */
-public final class UdpAssociationControlHandler extends ChannelInboundHandlerAdapter {
+final class UdpAssociationControlHandler extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(UdpAssociationControlHandler.class);
 
-  private final UdpAssociation association;
+  private final UdpSession association;
 
-  public UdpAssociationControlHandler(UdpAssociation association) {
+  UdpAssociationControlHandler(UdpSession association) {
     this.association = association;
   }
 
-  UdpAssociation association() {
+  UdpSession association() {
     return association;
   }
 

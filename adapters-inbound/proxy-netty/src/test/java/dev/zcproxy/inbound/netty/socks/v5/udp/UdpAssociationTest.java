@@ -20,8 +20,8 @@ import dev.zcproxy.inbound.netty.server.Transport;
 import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationTestKit.Reply;
 import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationTestKit.TestTransport;
 import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationTestKit.UdpEcho;
-import dev.zcproxy.inbound.netty.udp.UdpAssociation;
-import dev.zcproxy.inbound.netty.udp.UdpAssociation.DropReason;
+import dev.zcproxy.inbound.netty.udp.UdpSession;
+import dev.zcproxy.inbound.netty.udp.UdpSession.DropReason;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class UdpAssociationTest {
 
-  private static final String METRICS = UdpAssociation.METRICS_LABEL;
+  private static final String METRICS = Socks5UdpAssociate.METRICS_LABEL;
 
   /** What the client gets back from the relay: the header's source, and the payload. */
   private record Answer(int fragment, InetSocketAddress source, byte[] payload) {}
@@ -51,7 +51,7 @@ class UdpAssociationTest {
   /** A UDP ASSOCIATE whose request carried {@code hint} as DST.ADDR and DST.PORT. */
   private static UdpAssociationTestKit.Command associate(Destination hint) {
     return (ctx, context, replies) ->
-        UdpAssociation.start(ctx, context, Principal.ANONYMOUS, hint, replies);
+        Socks5UdpAssociate.start(ctx.channel(), context, Principal.ANONYMOUS, hint, replies);
   }
 
   private static UdpAssociationTestKit.Command associate() {
@@ -168,7 +168,7 @@ class UdpAssociationTest {
       kit.gate.holdDecisions = true;
       InetSocketAddress relay = readReply(control).address();
 
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
       send(client, relay, request(echo.address, "first"));
       send(client, relay, request(echo.address, "second"));
       // One socket's datagrams are read in order: once this one is counted, both are waiting.
@@ -192,7 +192,7 @@ class UdpAssociationTest {
       UdpEcho forbidden = kit.echo(LOOPBACK);
       kit.gate.policy = address -> !address.equals(forbidden.address);
       InetSocketAddress relay = readReply(control).address();
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
 
       send(client, relay, request(forbidden.address, "not for you"));
       send(client, relay, request(forbidden.address, "still not"));
@@ -215,7 +215,7 @@ class UdpAssociationTest {
         DatagramSocket otherPort = udpSocket(LOOPBACK)) {
       UdpEcho echo = kit.echo(LOOPBACK);
       InetSocketAddress relay = readReply(control).address();
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
 
       send(otherHost, relay, request(echo.address, "from another address"));
       await().until(() -> association.dropped(DropReason.FOREIGN_SOURCE) == 1);
@@ -241,7 +241,7 @@ class UdpAssociationTest {
                     LOOPBACK, associate(Destination.ofAddress(LOOPBACK, client.getLocalPort()))))) {
       UdpEcho echo = kit.echo(LOOPBACK);
       InetSocketAddress relay = readReply(control).address();
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
 
       send(otherPort, relay, request(echo.address, "first, but from elsewhere"));
       send(client, relay, request(echo.address, "from the announced port"));
@@ -273,7 +273,7 @@ class UdpAssociationTest {
         DatagramSocket client = udpSocket(LOOPBACK)) {
       UdpEcho echo = kit.echo(LOOPBACK);
       InetSocketAddress relay = readReply(control).address();
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
       byte[] fragment = request(echo.address, "fragment");
       fragment[2] = 1;
       byte[] reserved = request(echo.address, "reserved");
@@ -299,7 +299,7 @@ class UdpAssociationTest {
         DatagramSocket stranger = udpSocket(LOOPBACK)) {
       UdpEcho echo = kit.echo(LOOPBACK);
       InetSocketAddress relay = readReply(control).address();
-      UdpAssociation association = association(kit);
+      UdpSession association = association(kit);
       send(client, relay, request(echo.address, "first"));
       assertThat(text(receive(client))).isEqualTo("first");
       InetSocketAddress upstream = echo.senders.peek();
@@ -421,7 +421,7 @@ class UdpAssociationTest {
     }
   }
 
-  private static UdpAssociation association(UdpAssociationTestKit kit) throws InterruptedException {
+  private static UdpSession association(UdpAssociationTestKit kit) throws InterruptedException {
     UdpAssociationControlHandler handler =
         kit.nextAccepted().pipeline().get(UdpAssociationControlHandler.class);
     assertThat(handler).as("the association's control handler").isNotNull();
@@ -465,7 +465,7 @@ class UdpAssociationTest {
   }
 
   private static Answer receive(DatagramSocket socket) throws IOException {
-    byte[] buffer = new byte[UdpAssociation.MAX_DATAGRAM_BYTES];
+    byte[] buffer = new byte[UdpSession.MAX_DATAGRAM_BYTES];
     DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
     socket.receive(packet);
     ByteBuffer in = ByteBuffer.wrap(buffer, 0, packet.getLength());

@@ -14,7 +14,7 @@ import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.server.Transport;
 import dev.zcproxy.inbound.netty.socks.v5.Socks5Address;
 import dev.zcproxy.inbound.netty.tunnel.LiveTunnelRegistry;
-import dev.zcproxy.inbound.netty.udp.UdpAssociation;
+import dev.zcproxy.inbound.netty.udp.UdpSession;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.DestinationGate;
@@ -68,7 +68,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * Real loopback sockets around {@link BindCommand} and {@link UdpAssociation}, with the rest of the
+ * Real loopback sockets around {@link BindCommand} and {@link UdpSession}, with the rest of the
  * proxy faked: a server whose accepted connections go straight to the command under test, a gate
  * that resolves from a table and authorizes by a predicate, a relay that just copies, and replies
  * in a tiny encoding of their own ({@code 0x00} + SOCKS5 address block for success, {@code 0x01} +

@@ -11,15 +11,14 @@ import org.slf4j.LoggerFactory;
  * client behind a SOCKS5 UDP header that names the sender. Anything from an address the association
  * has not sent to is dropped.
  */
-final class UdpAssociationUpstreamHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+final class UdpUpstreamHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
-  private static final Logger log = LoggerFactory.getLogger(UdpAssociationUpstreamHandler.class);
+  private static final Logger log = LoggerFactory.getLogger(UdpUpstreamHandler.class);
 
-  private final UdpAssociation association;
-  private final UdpAssociationDestinations destinations;
+  private final UdpSession association;
+  private final UdpDestinations destinations;
 
-  UdpAssociationUpstreamHandler(
-      UdpAssociation association, UdpAssociationDestinations destinations) {
+  UdpUpstreamHandler(UdpSession association, UdpDestinations destinations) {
     this.association = association;
     this.destinations = destinations;
   }
@@ -30,7 +29,7 @@ final class UdpAssociationUpstreamHandler extends SimpleChannelInboundHandler<Da
       return;
     }
     if (!destinations.isPeer(packet.sender())) {
-      association.drop(UdpAssociation.DropReason.UNSOLICITED);
+      association.drop(UdpSession.DropReason.UNSOLICITED);
       return;
     }
     association.sendDownstream(packet.sender(), packet.content());

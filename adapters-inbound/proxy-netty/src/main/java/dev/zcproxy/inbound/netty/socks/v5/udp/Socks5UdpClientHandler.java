@@ -1,9 +1,12 @@
 package dev.zcproxy.inbound.netty.socks.v5.udp;
 
-import dev.zcproxy.inbound.netty.udp.UdpAssociation;
-import dev.zcproxy.inbound.netty.udp.UdpAssociationDestinations;
+import dev.zcproxy.inbound.netty.udp.UdpClientSide;
+import dev.zcproxy.inbound.netty.udp.UdpSession;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -25,22 +28,22 @@ import org.slf4j.LoggerFactory;
  * disregarded rather than making the association unusable. A hint given as a domain name is
  * disregarded too.
  */
-public final class UdpAssociationClientHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+final class Socks5UdpClientHandler extends SimpleChannelInboundHandler<DatagramPacket>
+    implements UdpClientSide {
 
-  private static final Logger log = LoggerFactory.getLogger(UdpAssociationClientHandler.class);
+  private static final Logger log = LoggerFactory.getLogger(Socks5UdpClientHandler.class);
 
-  private final UdpAssociation association;
-  private final UdpAssociationDestinations destinations;
+  private final UdpSession association;
   private final InetAddress clientAddress;
   private InetSocketAddress client;
 
-  public UdpAssociationClientHandler(
-      UdpAssociation association,
-      UdpAssociationDestinations destinations,
-      InetAddress clientAddress,
-      Destination hint) {
+  /**
+   * @param clientAddress the control connection's remote address (null if it is gone already)
+   * @param hint DST.ADDR and DST.PORT of the request: where the client says it will send from,
+   *     zeros when it does not know (may be null)
+   */
+  Socks5UdpClientHandler(UdpSession association, InetAddress clientAddress, Destination hint) {
     this.association = association;
-    this.destinations = destinations;
     this.clientAddress = clientAddress;
     if (clientAddress != null && hint != null && hint.port() != 0 && hint.literal() != null) {
       InetAddress hinted = hint.literal();
@@ -50,7 +53,13 @@ public final class UdpAssociationClientHandler extends SimpleChannelInboundHandl
     }
   }
 
+  @Override
+  public ChannelHandler handler() {
+    return this;
+  }
+
   /** The client's UDP address, once known; null before its first datagram (without a hint). */
+  @Override
   public InetSocketAddress client() {
     return client;
   }
@@ -61,7 +70,7 @@ public final class UdpAssociationClientHandler extends SimpleChannelInboundHandl
       return;
     }
     if (!admit(packet.sender())) {
-      association.drop(UdpAssociation.DropReason.FOREIGN_SOURCE);
+      association.drop(UdpSession.DropReason.FOREIGN_SOURCE);
       return;
     }
     ByteBuf datagram = packet.content();
@@ -70,14 +79,36 @@ public final class UdpAssociationClientHandler extends SimpleChannelInboundHandl
       header = Socks5UdpHeader.read(datagram);
     } catch (Socks5UdpHeader.MalformedHeader malformed) {
       log.trace("dropping a datagram from {}: {}", packet.sender(), malformed.getMessage());
-      association.drop(UdpAssociation.DropReason.MALFORMED);
+      association.drop(UdpSession.DropReason.MALFORMED);
       return;
     }
     if (header.fragment() != 0) {
-      association.drop(UdpAssociation.DropReason.FRAGMENTED);
+      association.drop(UdpSession.DropReason.FRAGMENTED);
       return;
     }
-    destinations.route(header.destination(), datagram);
+    association.route(header.destination(), datagram);
+  }
+
+  /** The answer behind a SOCKS5 UDP header naming {@code source}. */
+  @Override
+  public ByteBuf frame(ByteBufAllocator allocator, InetSocketAddress source, ByteBuf payload) {
+    int bytes = payload.readableBytes();
+    ByteBuf datagram = allocator.ioBuffer(Socks5UdpHeader.encodedLength(source) + bytes);
+    Socks5UdpHeader.write(datagram, source);
+    return datagram.writeBytes(payload, payload.readerIndex(), bytes);
+  }
+
+  @Override
+  public String metricsLabel() {
+    return Socks5UdpAssociate.METRICS_LABEL;
+  }
+
+  /** RFC 1928 §7: the association ends with its TCP connection, which is watched from now on. */
+  @Override
+  public void opened(Channel control) {
+    control
+        .pipeline()
+        .addLast(UdpSession.PIPELINE_NAME, new UdpAssociationControlHandler(association));
   }
 
   private boolean admit(InetSocketAddress sender) {

@@ -1,8 +1,8 @@
-package dev.zcproxy.inbound.netty.http;
+package dev.zcproxy.inbound.netty.http.h1;
 
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
-import dev.zcproxy.inbound.netty.http.h1.HttpProxyHandler;
+import dev.zcproxy.inbound.netty.http.HttpRejection;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
 import java.net.InetSocketAddress;
 

@@ -3,12 +3,8 @@ package dev.zcproxy.inbound.netty.udp;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
-import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
-import dev.zcproxy.inbound.netty.socks.v5.udp.Socks5UdpHeader;
-import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationClientHandler;
-import dev.zcproxy.inbound.netty.socks.v5.udp.UdpAssociationControlHandler;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
@@ -18,7 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -35,33 +30,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SOCKS5 UDP ASSOCIATE (RFC 1928 §7), relayed through kernel UDP sockets.
+ * One client's UDP session through the proxy, relayed through kernel UDP sockets: the core under
+ * SOCKS5 UDP ASSOCIATE (RFC 1928 §7) and, next, CONNECT-UDP. The protocol frames the client side
+ * ({@link UdpClientSide}); everything else is here.
  *
  * <p>Two datagram sockets, both on the control connection's event loop:
  *
  * <ul>
  *   <li>the <em>relay</em> socket, bound to the address the client reached the proxy on, is the one
- *       the reply announces; it only takes datagrams from the client ({@link
- *       UdpAssociationClientHandler});
+ *       the reply announces; it only takes datagrams from the client (the client side's handler);
  *   <li>the <em>upstream</em> socket, bound to the wildcard address, sends to destinations and
- *       takes their answers ({@link UdpAssociationUpstreamHandler}). Binding it to the wildcard
- *       lets the kernel pick the source address by route, which matters when clients reach the
- *       proxy on one interface and destinations lie behind another. The wildcard socket is
- *       dual-stack where the host has IPv6, so one socket serves IPv4 and IPv6 destinations alike.
- *       Keeping it apart from the relay socket also means a destination can never pose as the
- *       client, nor the client as a destination.
+ *       takes their answers ({@link UdpUpstreamHandler}). Binding it to the wildcard lets the
+ *       kernel pick the source address by route, which matters when clients reach the proxy on one
+ *       interface and destinations lie behind another. The wildcard socket is dual-stack where the
+ *       host has IPv6, so one socket serves IPv4 and IPv6 destinations alike. Keeping it apart from
+ *       the relay socket also means a destination can never pose as the client, nor the client as a
+ *       destination.
  * </ul>
  *
- * <p>The association lives as long as the TCP control connection (whatever the client sends on it
- * is read and discarded, so its EOF is noticed) and no longer than {@code idleTimeout} without a
- * datagram relayed either way. Every way it ends closes both sockets and the control connection.
+ * <p>Where it may send and whose answers it takes is the bounded flow table of {@link
+ * UdpDestinations}. The session lives as long as its control connection and no longer than {@code
+ * idleTimeout} without a datagram relayed either way (checked once per idle period, not per
+ * datagram). Every way it ends closes both sockets and the control connection.
  *
  * <p>Datagrams that cannot be relayed are dropped, as UDP allows, and counted per {@link
- * DropReason}; the counts are logged when the association ends.
+ * DropReason}; the counts are logged when the session ends.
  */
-public final class UdpAssociation {
+public final class UdpSession {
+  /** The handler name of its sockets' handlers. */
+  public static final String PIPELINE_NAME = "udp-relay";
 
-  private static final Logger log = LoggerFactory.getLogger(UdpAssociation.class);
+  private static final Logger log = LoggerFactory.getLogger(UdpSession.class);
 
   /** The metrics label of UDP associations, for tunnels and bytes alike. */
   public static final String METRICS_LABEL = "socks5-udp";
@@ -109,8 +108,8 @@ public final class UdpAssociation {
   private final Channel control;
   private final ProxyContext context;
   private final CommandReplies replies;
-  private final UdpAssociationDestinations destinations;
-  private final UdpAssociationClientHandler clientHandler;
+  private final UdpDestinations destinations;
+  private final UdpClientSide clientSide;
   private final Map<DropReason, LongAdder> drops = new EnumMap<>(DropReason.class);
   private final ChannelFutureListener countSendFailure =
       future -> {
@@ -126,41 +125,34 @@ public final class UdpAssociation {
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
 
-  private UdpAssociation(
+  private UdpSession(
       Channel control,
       ProxyContext context,
       Principal principal,
-      Destination clientHint,
+      UdpClientSide.Factory clientSide,
       CommandReplies replies) {
     this.control = control;
     this.context = context;
     this.replies = replies;
-    this.destinations =
-        new UdpAssociationDestinations(this, context.gate(), principal, control.eventLoop());
-    InetSocketAddress client = (InetSocketAddress) control.remoteAddress();
-    this.clientHandler =
-        new UdpAssociationClientHandler(
-            this, destinations, client == null ? null : client.getAddress(), clientHint);
+    this.destinations = new UdpDestinations(this, context.gate(), principal, control.eventLoop());
+    this.clientSide = clientSide.create(this);
     for (DropReason reason : DropReason.values()) {
       drops.put(reason, new LongAdder());
     }
   }
 
   /**
-   * Opens the association for a SOCKS5 client whose UDP ASSOCIATE was accepted, and answers it
-   * through {@code replies}: success with the relay's address, or failure. Must run on the control
-   * channel's event loop, with the handshake handlers gone and {@code AUTO_READ} off.
-   *
-   * @param clientHint DST.ADDR and DST.PORT of the request: where the client says it will send
-   *     from, zeros when it does not know (may be null)
+   * Opens a session for a client whose request (SOCKS5 UDP ASSOCIATE, say) was accepted, and
+   * answers it through {@code replies}: success with the relay's address, or failure. Must run on
+   * the control channel's event loop, with the handshake handlers gone and {@code AUTO_READ} off.
    */
   public static void start(
-      ChannelHandlerContext ctx,
+      Channel control,
       ProxyContext context,
       Principal principal,
-      Destination clientHint,
+      UdpClientSide.Factory clientSide,
       CommandReplies replies) {
-    new UdpAssociation(ctx.channel(), context, principal, clientHint, replies).open();
+    new UdpSession(control, context, principal, clientSide, replies).open();
   }
 
   private void open() {
@@ -169,9 +161,10 @@ public final class UdpAssociation {
       return;
     }
     InetSocketAddress local = (InetSocketAddress) control.localAddress();
-    bind(clientHandler, new InetSocketAddress(local.getAddress(), 0), bound -> relay = bound);
     bind(
-        new UdpAssociationUpstreamHandler(this, destinations),
+        clientSide.handler(), new InetSocketAddress(local.getAddress(), 0), bound -> relay = bound);
+    bind(
+        new UdpUpstreamHandler(this, destinations),
         new InetSocketAddress(0),
         bound -> upstream = bound);
   }
@@ -207,8 +200,7 @@ public final class UdpAssociation {
       return;
     }
     if (!bound.isSuccess()) {
-      log.debug(
-          "UDP ASSOCIATE for {}: cannot open a socket", control.remoteAddress(), bound.cause());
+      log.debug("UDP session of {}: cannot open a socket", control.remoteAddress(), bound.cause());
       fail();
       return;
     }
@@ -223,11 +215,11 @@ public final class UdpAssociation {
     lastActivityNanos = System.nanoTime();
     relay.closeFuture().addListener(closed -> close());
     upstream.closeFuture().addListener(closed -> close());
-    context.metrics().tunnelOpened(METRICS_LABEL, ProxyMetrics.UDP);
-    control.pipeline().addLast(PipelineNames.UDP_RELAY, new UdpAssociationControlHandler(this));
+    context.metrics().tunnelOpened(clientSide.metricsLabel(), ProxyMetrics.UDP);
+    clientSide.opened(control);
     scheduleIdleCheck(context.settings().idleTimeout().toNanos());
     InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
-    log.debug("UDP ASSOCIATE for {}: relaying on {}", control.remoteAddress(), relayAddress);
+    log.debug("UDP session of {}: relaying on {}", control.remoteAddress(), relayAddress);
     replies.success(relayAddress);
   }
 
@@ -238,8 +230,8 @@ public final class UdpAssociation {
     replies.failure(ProxyRefusal.Kind.GENERAL_FAILURE);
   }
 
-  /** Ends the association, whatever state it is in. Idempotent. */
-  void close() {
+  /** Ends the session, whatever state it is in. Idempotent. */
+  public void close() {
     if (state == State.CLOSED) {
       return;
     }
@@ -248,9 +240,8 @@ public final class UdpAssociation {
     closeSockets();
     control.close();
     if (wasOpen) {
-      context.metrics().tunnelClosed(METRICS_LABEL, ProxyMetrics.UDP);
-      log.debug(
-          "UDP ASSOCIATE for {} ended; dropped datagrams: {}", control.remoteAddress(), drops);
+      context.metrics().tunnelClosed(clientSide.metricsLabel(), ProxyMetrics.UDP);
+      log.debug("UDP session of {} ended; dropped datagrams: {}", control.remoteAddress(), drops);
     }
   }
 
@@ -280,7 +271,7 @@ public final class UdpAssociation {
     long idleNanos = context.settings().idleTimeout().toNanos();
     long quietFor = System.nanoTime() - lastActivityNanos;
     if (quietFor >= idleNanos) {
-      log.debug("UDP ASSOCIATE for {}: idle, closing", control.remoteAddress());
+      log.debug("UDP session of {}: idle, closing", control.remoteAddress());
       close();
     } else {
       scheduleIdleCheck(idleNanos - quietFor);
@@ -310,7 +301,7 @@ public final class UdpAssociation {
         .write(new DatagramPacket(payload.retainedDuplicate(), destination))
         .addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
-    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "upstream", bytes);
+    context.metrics().bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "upstream", bytes);
   }
 
   public void flushUpstream() {
@@ -318,12 +309,11 @@ public final class UdpAssociation {
   }
 
   /**
-   * Sends one payload that {@code source} sent back to the client, behind a SOCKS5 UDP header
-   * naming {@code source}. The caller keeps its reference; call {@link #flushDownstream} after a
-   * batch.
+   * Sends one payload that {@code source} sent back to the client, framed by the client side. The
+   * caller keeps its reference; call {@link #flushDownstream} after a batch.
    */
   void sendDownstream(InetSocketAddress source, ByteBuf payload) {
-    InetSocketAddress client = clientHandler.client();
+    InetSocketAddress client = clientSide.client();
     if (client == null) {
       // Only possible if a destination answers before the client sent anything: it cannot have.
       drop(DropReason.UNSOLICITED);
@@ -334,16 +324,24 @@ public final class UdpAssociation {
       return;
     }
     int bytes = payload.readableBytes();
-    ByteBuf datagram = relay.alloc().ioBuffer(Socks5UdpHeader.encodedLength(source) + bytes);
-    Socks5UdpHeader.write(datagram, source);
-    datagram.writeBytes(payload, payload.readerIndex(), bytes);
+    ByteBuf datagram = clientSide.frame(relay.alloc(), source, payload);
     relay.write(new DatagramPacket(datagram, client)).addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
-    context.metrics().bytesRelayed(METRICS_LABEL, ProxyMetrics.UDP, "downstream", bytes);
+    context
+        .metrics()
+        .bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "downstream", bytes);
   }
 
   void flushDownstream() {
     relay.flush();
+  }
+
+  /**
+   * Relays one datagram the client sent to {@code destination}, once DNS and the policy allow it.
+   * The caller keeps its reference; call {@link #flushUpstream} after a batch.
+   */
+  public void route(Destination destination, ByteBuf payload) {
+    destinations.route(destination, payload);
   }
 
   ByteBuf allocate(int capacity) {

@@ -1,7 +1,7 @@
-package dev.zcproxy.inbound.netty.detect;
+package dev.zcproxy.inbound.netty.tls;
 
+import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
-import dev.zcproxy.inbound.netty.tls.TlsFrontEnd;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;

@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: everything runs on the association's event loop.
  */
-public final class UdpAssociationDestinations {
+public final class UdpDestinations {
 
-  private static final Logger log = LoggerFactory.getLogger(UdpAssociationDestinations.class);
+  private static final Logger log = LoggerFactory.getLogger(UdpDestinations.class);
 
   static final int MAX_DECISIONS = 256;
   static final int MAX_PEERS = 256;
@@ -62,7 +62,7 @@ public final class UdpAssociationDestinations {
     }
   }
 
-  private final UdpAssociation association;
+  private final UdpSession association;
   private final DestinationGate gate;
   private final Principal principal;
   private final EventLoop loop;
@@ -73,8 +73,8 @@ public final class UdpAssociationDestinations {
   private int registered;
   private boolean closed;
 
-  UdpAssociationDestinations(
-      UdpAssociation association, DestinationGate gate, Principal principal, EventLoop loop) {
+  UdpDestinations(
+      UdpSession association, DestinationGate gate, Principal principal, EventLoop loop) {
     this.association = association;
     this.gate = gate;
     this.principal = principal;
@@ -89,7 +89,7 @@ public final class UdpAssociationDestinations {
     Decision decision = decisions.get(destination);
     if (decision != null && decision.isFresh(System.nanoTime())) {
       if (decision.address() == null) {
-        association.drop(UdpAssociation.DropReason.REFUSED);
+        association.drop(UdpSession.DropReason.REFUSED);
       } else {
         send(decision.address(), payload);
       }
@@ -98,7 +98,7 @@ public final class UdpAssociationDestinations {
     ArrayDeque<ByteBuf> queue = pending.get(destination);
     boolean tooManyDestinations = queue == null && pending.size() >= MAX_DESTINATIONS_PENDING;
     if (tooManyDestinations || bytesPending + payload.readableBytes() > MAX_BYTES_PENDING) {
-      association.drop(UdpAssociation.DropReason.BACKLOG);
+      association.drop(UdpSession.DropReason.BACKLOG);
       return;
     }
     // A copy, not a slice: a slice would pin the whole 64 KiB receive buffer while it waits.
@@ -139,7 +139,7 @@ public final class UdpAssociationDestinations {
       bytesPending -= payload.readableBytes();
       try {
         if (address == null) {
-          association.drop(UdpAssociation.DropReason.REFUSED);
+          association.drop(UdpSession.DropReason.REFUSED);
         } else if (association.isOpen()) {
           send(address, payload);
         }
