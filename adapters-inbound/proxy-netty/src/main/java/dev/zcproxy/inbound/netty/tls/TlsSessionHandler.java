@@ -2,7 +2,6 @@ package dev.zcproxy.inbound.netty.tls;
 
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
-import dev.zcproxy.inbound.netty.relay.Encapsulation;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,11 +18,10 @@ import org.slf4j.LoggerFactory;
  * into a log line and a metric (a failed handshake is closed quietly, never with a stack trace),
  * and the SslHandler's decoder errors back into the {@link SSLException} they wrap, an {@link
  * java.io.IOException}: the handlers behind treat those as what they are, a broken client
- * connection, at debug level. It stays as long as the SslHandler, and marks the channel as one a
- * socket relay must not take ({@link Encapsulation}).
+ * connection, at debug level.
  */
 @Sharable
-final class TlsSessionHandler extends ChannelInboundHandlerAdapter implements Encapsulation {
+final class TlsSessionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TlsSessionHandler.class);
 
   private final ProxyMetrics metrics;

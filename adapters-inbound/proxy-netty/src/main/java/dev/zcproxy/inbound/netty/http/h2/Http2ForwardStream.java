@@ -3,9 +3,9 @@ package dev.zcproxy.inbound.netty.http.h2;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.http.HttpForwardClient;
 import dev.zcproxy.inbound.netty.http.HttpForwardExchange;
+import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -64,7 +64,7 @@ public final class Http2ForwardStream extends ChannelDuplexHandler implements Ht
   private record Piece(HttpContent content, int credit) {}
 
   private final ProxyContext context;
-  private final HttpFrontEnd frontEnd;
+  private final HttpForwarding frontEnd;
   private final Principal principal;
   private final HttpProxyRequest request;
   private final ArrayDeque<Piece> pending = new ArrayDeque<>();
@@ -89,7 +89,7 @@ public final class Http2ForwardStream extends ChannelDuplexHandler implements Ht
    */
   Http2ForwardStream(
       ProxyContext context,
-      HttpFrontEnd frontEnd,
+      HttpForwarding frontEnd,
       Principal principal,
       HttpProxyRequest request,
       boolean clientEnded,

@@ -3,7 +3,7 @@ package dev.zcproxy.inbound.netty.http.h2;
 import dev.zcproxy.inbound.netty.detect.FrontEnd;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.Plaintext;
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
+import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.server.Drain;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.buffer.ByteBuf;
@@ -73,13 +73,13 @@ public final class Http2FrontEnd implements FrontEnd {
   static final HttpVersion HTTP_2 = new HttpVersion("HTTP", 2, 0, true);
 
   private final ProxyContext context;
-  private final HttpFrontEnd http;
+  private final HttpForwarding http;
   private final AtomicInteger activeStreams = new AtomicInteger();
 
   /**
-   * @param http the HTTP/1.1 front end, whose upstream pool and {@code Via} name forwarding shares
+   * @param http what forwarding shares with HTTP/1.1: the upstream pool and the {@code Via} name
    */
-  public Http2FrontEnd(ProxyContext context, HttpFrontEnd http) {
+  public Http2FrontEnd(ProxyContext context, HttpForwarding http) {
     this.context = context;
     this.http = http;
   }
@@ -165,12 +165,12 @@ public final class Http2FrontEnd implements FrontEnd {
    */
   private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
     private final ProxyContext context;
-    private final HttpFrontEnd http;
+    private final HttpForwarding http;
     private final Http2FrontEnd http2;
     private final Http2Session session;
 
     StreamInitializer(
-        ProxyContext context, HttpFrontEnd http, Http2FrontEnd http2, Http2Session session) {
+        ProxyContext context, HttpForwarding http, Http2FrontEnd http2, Http2Session session) {
       this.context = context;
       this.http = http;
       this.http2 = http2;

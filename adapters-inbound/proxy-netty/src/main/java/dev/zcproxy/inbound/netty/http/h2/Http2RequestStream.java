@@ -3,11 +3,11 @@ package dev.zcproxy.inbound.netty.http.h2;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
+import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
 import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
 import dev.zcproxy.inbound.netty.http.HttpRequestTarget;
-import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.Destination;
@@ -77,7 +77,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
   }
 
   private final ProxyContext context;
-  private final HttpFrontEnd frontEnd;
+  private final HttpForwarding frontEnd;
   private final Http2FrontEnd http2;
   private final Http2Session session;
   private final ArrayDeque<Object> early = new ArrayDeque<>();
@@ -90,7 +90,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
   private HttpProxyRequest forward;
 
   Http2RequestStream(
-      ProxyContext context, HttpFrontEnd frontEnd, Http2FrontEnd http2, Http2Session session) {
+      ProxyContext context, HttpForwarding frontEnd, Http2FrontEnd http2, Http2Session session) {
     this.context = context;
     this.frontEnd = frontEnd;
     this.http2 = http2;
