@@ -78,6 +78,21 @@ public enum ConfigKey {
     return envName;
   }
 
+  /**
+   * A problem with this key's value, one line: {@code config key 'limits.idleTimeout' (from
+   * ZCPROXY_LIMITS_IDLE_TIMEOUT): expected ...}.
+   *
+   * @param fromEnvironment whether the value came from the variable rather than the file
+   */
+  public String problem(boolean fromEnvironment, String message) {
+    return "config key '"
+        + path
+        + "'"
+        + (fromEnvironment ? " (from " + envName + ")" : "")
+        + ": "
+        + message;
+  }
+
   public static Optional<ConfigKey> byPath(String path) {
     return Arrays.stream(values()).filter(key -> key.path.equals(path)).findFirst();
   }

@@ -10,7 +10,6 @@ import dev.zcproxy.inbound.netty.GssapiProtection;
 import dev.zcproxy.inbound.netty.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
-import dev.zcproxy.inbound.netty.TlsIdentity;
 import dev.zcproxy.inbound.netty.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.io.IOException;
@@ -20,8 +19,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -318,7 +315,7 @@ public final class ProxyConfigLoader {
                   ProxyServerSettings.MAX_HEADER_BYTES_CEILING));
       Duration drain =
           value(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, Reader::duration);
-      ProxyConfig.Tls tls = tls(listen);
+      ProxyConfig.Tls tls = tls();
       Kerberos kerberos = kerberos();
       if (!problems.isEmpty()) {
         return null;
@@ -331,7 +328,11 @@ public final class ProxyConfigLoader {
           limits,
           new Shutdown(drain),
           Optional.ofNullable(tls),
-          Optional.ofNullable(kerberos));
+          Optional.ofNullable(kerberos),
+          settings.entrySet().stream()
+              .filter(setting -> setting.getValue().envName() != null)
+              .map(Map.Entry::getKey)
+              .collect(java.util.stream.Collectors.toSet()));
     }
 
     /**
@@ -369,34 +370,7 @@ public final class ProxyConfigLoader {
       if (keytab == null || principal == null || mapping == null) {
         return null; // a problem is already reported
       }
-      List<String> principals =
-          value(ConfigKey.KERBEROS_KEYTAB, null, setting -> KerberosAcceptor.principalsIn(keytab));
-      if (principals == null) {
-        return null;
-      }
-      if (principals.isEmpty()) {
-        problem(ConfigKey.KERBEROS_KEYTAB, keytab + " holds no keys");
-        return null;
-      }
-      if (!principal.equals(KerberosAcceptor.ANY_PRINCIPAL) && !principals.contains(principal)) {
-        problem(
-            ConfigKey.KERBEROS_PRINCIPAL,
-            "the keytab "
-                + keytab
-                + " has no key for "
-                + principal
-                + "; it holds "
-                + String.join(", ", principals));
-        return null;
-      }
-      KerberosAcceptor acceptor =
-          value(
-              ConfigKey.KERBEROS_KEYTAB,
-              null,
-              setting -> KerberosAcceptor.fromKeytab(keytab, principal));
-      return acceptor == null
-          ? null
-          : new Kerberos(acceptor.withSocksProtection(protection), mapping);
+      return new Kerberos(keytab, principal, mapping, protection);
     }
 
     private void missing(ConfigKey missing, ConfigKey present) {
@@ -601,7 +575,7 @@ public final class ProxyConfigLoader {
      * read here, so that a missing file or a bad key stops the proxy at startup, not at the first
      * client.
      */
-    private ProxyConfig.Tls tls(InetSocketAddress listen) {
+    private ProxyConfig.Tls tls() {
       TlsProvider provider = value(ConfigKey.TLS_PROVIDER, TlsProvider.AUTO, Reader::tlsProvider);
       Path certificate = value(ConfigKey.TLS_CERTIFICATE, null, this::path);
       Path privateKey = value(ConfigKey.TLS_PRIVATE_KEY, null, this::path);
@@ -616,11 +590,7 @@ public final class ProxyConfigLoader {
                   + " your own certificate or a generated one");
           return null;
         }
-        TlsIdentity generated =
-            value(ConfigKey.TLS_SELF_SIGNED, null, setting -> generated(listen));
-        return generated == null || provider == null
-            ? null
-            : new ProxyConfig.Tls(generated, provider, Optional.empty());
+        return provider == null ? null : new ProxyConfig.Tls(provider, Optional.empty());
       }
       if (certificateSet != privateKeySet) {
         ConfigKey missing = certificateSet ? ConfigKey.TLS_PRIVATE_KEY : ConfigKey.TLS_CERTIFICATE;
@@ -643,31 +613,10 @@ public final class ProxyConfigLoader {
         }
         return null; // TLS off, or a bad path already reported
       }
-      List<X509Certificate> chain =
-          value(
-              ConfigKey.TLS_CERTIFICATE,
-              null,
-              setting -> TlsIdentity.readCertificates(certificate));
-      PrivateKey key =
-          value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> TlsIdentity.readPrivateKey(privateKey));
-      if (chain == null || key == null) {
-        return null;
-      }
-      TlsIdentity identity =
-          value(ConfigKey.TLS_PRIVATE_KEY, null, setting -> new TlsIdentity(key, chain, false));
-      return identity == null || provider == null
+      return provider == null
           ? null
           : new ProxyConfig.Tls(
-              identity, provider, Optional.of(new ProxyConfig.TlsFiles(certificate, privateKey)));
-    }
-
-    /** A development certificate for the host clients connect to. */
-    private static TlsIdentity generated(InetSocketAddress listen) {
-      String host =
-          listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()
-              ? "localhost"
-              : listen.getHostString();
-      return TlsIdentity.selfSigned(host);
+              provider, Optional.of(new ProxyConfig.TlsFiles(certificate, privateKey)));
     }
 
     /** A problem with a key that is set, naming the variable it came from, if any. */
@@ -778,12 +727,6 @@ public final class ProxyConfigLoader {
       if (provider == null) {
         throw new IllegalArgumentException(
             "expected auto, openssl or jdk, got " + YamlDocuments.describe(setting.value()));
-      }
-      try {
-        provider.resolve();
-      } catch (IllegalArgumentException unavailable) {
-        throw new IllegalArgumentException(
-            unavailable.getMessage() + "; use auto or jdk here", unavailable);
       }
       return provider;
     }
