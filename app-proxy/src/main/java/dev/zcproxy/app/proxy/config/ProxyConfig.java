@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The proxy's validated configuration, shaped like the file. See {@link ProxyConfigLoader} for the
- * keys, their defaults and their environment variables.
+ * The proxy's validated configuration, shaped like the file. See {@link ConfigKey} for the keys,
+ * their defaults and their environment variables.
  *
  * @param listen where the proxy serves clients
  * @param admin the admin HTTP server ({@code /healthz}, {@code /readyz}, {@code /metrics}), or
