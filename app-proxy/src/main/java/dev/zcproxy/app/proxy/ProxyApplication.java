@@ -74,9 +74,11 @@ final class ProxyApplication implements AutoCloseable {
   }
 
   /**
-   * Loads the policy, then starts the admin server, the proxy listener and the policy watch.
+   * Reads the TLS identity and the keytab, loads the policy, then starts the admin server, the
+   * proxy listener and the policy watch.
    *
-   * @throws ConfigException when the policy file is bad, or the front end refuses a setting
+   * @throws ConfigException when a TLS file, the keytab or the policy file named by the config is
+   *     bad, or the front end refuses a setting
    * @throws StartupException when a port cannot be bound or the policy directory watched
    */
   static ProxyApplication start(ProxyConfig config, Clock clock)
