@@ -19,6 +19,7 @@ import dev.zcproxy.domain.policy.ActivePolicy;
 import dev.zcproxy.domain.service.AuthenticateClientService;
 import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import dev.zcproxy.inbound.netty.ProxyServer;
+import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.splice.SpliceRelay;
@@ -73,13 +74,16 @@ final class ProxyApplication implements AutoCloseable {
   }
 
   /**
-   * Loads the policy, then starts the admin server, the proxy listener and the policy watch.
+   * Reads the TLS identity and the keytab, loads the policy, then starts the admin server, the
+   * proxy listener and the policy watch.
    *
-   * @throws ConfigException when the policy file is bad, or the front end refuses a setting
+   * @throws ConfigException when a TLS file, the keytab or the policy file named by the config is
+   *     bad, or the front end refuses a setting
    * @throws StartupException when a port cannot be bound or the policy directory watched
    */
   static ProxyApplication start(ProxyConfig config, Clock clock)
       throws ConfigException, StartupException {
+    ServiceIdentities identities = ServiceIdentities.read(config);
     PolicyProvider policy =
         switch (config.policy()) {
           case PolicySource.File file -> FilePolicyProvider.load(file.file(), clock);
@@ -98,34 +102,27 @@ final class ProxyApplication implements AutoCloseable {
             new AuthFailureThrottle(clock),
             config.kerberosMapping());
     var authorize = new AuthorizeConnectionService(active);
-    config
-        .tls()
-        .map(ProxyConfig.Tls::identity)
-        .filter(TlsIdentity::selfSigned)
-        .ifPresent(ProxyApplication::warnSelfSigned);
-    config
+    identities.tls().filter(TlsIdentity::selfSigned).ifPresent(ProxyApplication::warnSelfSigned);
+    identities
         .kerberos()
         .ifPresent(
-            kerberos ->
+            acceptor ->
                 LOG.info(
                     "Kerberos on: SOCKS5 GSS-API and HTTP Negotiate for {} (keytab {}); principals"
                         + " of realm {} are the policy users of the same name; SOCKS5"
                         + " per-message protection up to {}",
-                    String.join(", ", kerberos.acceptor().servicePrincipals()),
-                    kerberos.acceptor().keytab(),
-                    kerberos.mapping().realm().orElseThrow(),
-                    kerberos.acceptor().socksProtection().name().toLowerCase(Locale.ROOT)));
+                    String.join(", ", acceptor.servicePrincipals()),
+                    acceptor.keytab(),
+                    config.kerberosMapping().realm().orElseThrow(),
+                    acceptor.socksProtection().name().toLowerCase(Locale.ROOT)));
+    ProxyServerSettings settings = identities.serverSettings(config);
     ProxyServer server;
     try {
       server =
           config.relay() == RelayMode.COPY
-              ? new ProxyServer(config.serverSettings(), authenticate, authorize, registry)
+              ? new ProxyServer(settings, authenticate, authorize, registry)
               : new ProxyServer(
-                  config.serverSettings(),
-                  authenticate,
-                  authorize,
-                  registry,
-                  new SpliceRelay(registry));
+                  settings, authenticate, authorize, registry, new SpliceRelay(registry));
     } catch (IllegalArgumentException refused) {
       registry.close();
       policy.close();
@@ -136,7 +133,11 @@ final class ProxyApplication implements AutoCloseable {
             .admin()
             .map(a -> new AdminServer(a.listen(), registry, readiness, policy::status))
             .orElse(null);
-    TlsReloader tls = config.tls().map(t -> new TlsReloader(t, server, registry)).orElse(null);
+    TlsReloader tls =
+        config
+            .tls()
+            .map(t -> new TlsReloader(t, identities.tls().orElseThrow(), server, registry))
+            .orElse(null);
     var application = new ProxyApplication(config, policy, registry, readiness, server, admin, tls);
     try {
       application.bind();

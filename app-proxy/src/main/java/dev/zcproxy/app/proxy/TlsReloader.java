@@ -30,10 +30,14 @@ final class TlsReloader {
   private final Counter failed;
   private volatile TlsIdentity current;
 
-  TlsReloader(ProxyConfig.Tls tls, ProxyServer server, MeterRegistry registry) {
+  /**
+   * @param identity the identity in force, as read (or generated) at startup
+   */
+  TlsReloader(
+      ProxyConfig.Tls tls, TlsIdentity identity, ProxyServer server, MeterRegistry registry) {
     this.tls = tls;
     this.server = server;
-    this.current = tls.identity();
+    this.current = identity;
     this.succeeded = reloads(registry, "ok");
     this.failed = reloads(registry, "failed");
     Gauge.builder(

@@ -94,6 +94,35 @@ class MainTest {
   }
 
   @Test
+  void aTlsFileThatCannotBeReadAtStartupExitsWithTwoNamingTheKeyAndTheVariable()
+      throws IOException {
+    Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\n");
+    write("policy.yaml", POLICY);
+    Path missing = directory.resolve("nope.crt");
+    write("proxy.key", "not a key\n");
+
+    int status =
+        main(
+                "",
+                Map.of(
+                    "ZCPROXY_TLS_CERTIFICATE",
+                    missing.toString(),
+                    "ZCPROXY_TLS_PRIVATE_KEY",
+                    directory.resolve("proxy.key").toString()))
+            .run("--config", config.toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(stderr().lines().toList())
+        .containsExactly(
+            "config key 'tls.certificate' (from ZCPROXY_TLS_CERTIFICATE): "
+                + missing
+                + ": no such file",
+            "config key 'tls.privateKey' (from ZCPROXY_TLS_PRIVATE_KEY): "
+                + directory.resolve("proxy.key")
+                + " holds no PEM private key (BEGIN PRIVATE KEY)");
+  }
+
+  @Test
   void aBadEnvironmentVariableIsAConfigError() throws IOException {
     Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\n");
     write("policy.yaml", POLICY);

@@ -10,6 +10,98 @@ import java.util.stream.Collectors;
  * Every key of the proxy's config file. The environment variable that overrides a key is derived
  * from its path, so no key can lack one: {@code limits.idleTimeout} becomes {@code
  * ZCPROXY_LIMITS_IDLE_TIMEOUT}.
+ *
+ * <table>
+ *   <caption>Config keys</caption>
+ *   <tr><th>Key</th><th>Value</th><th>Default</th><th>Environment variable</th></tr>
+ *   <tr><td>{@code listen}</td><td>host:port, IPv6 as {@code "[::1]:1080"} (quoted in YAML)</td>
+ *       <td>{@code 127.0.0.1:1080}</td><td>{@code ZCPROXY_LISTEN}</td></tr>
+ *   <tr><td>{@code admin.listen}</td><td>host:port of {@code /healthz}, {@code /readyz},
+ *       {@code /metrics}; omitted or null disables the admin server</td><td>disabled</td>
+ *       <td>{@code ZCPROXY_ADMIN_LISTEN}</td></tr>
+ *   <tr><td>{@code relay}</td><td>{@code auto}, {@code splice} or {@code copy}</td>
+ *       <td>{@code auto}</td><td>{@code ZCPROXY_RELAY}</td></tr>
+ *   <tr><td>{@code policy.file}</td><td>the policy file; relative to the config file's directory
+ *       (relative to the working directory when set by the environment); exactly one of it and
+ *       {@code policy.stateService}</td><td>unset</td>
+ *       <td>{@code ZCPROXY_POLICY_FILE}</td></tr>
+ *   <tr><td>{@code policy.stateService.url}</td><td>the state service's base URL, instead of
+ *       {@code policy.file}</td><td>unset</td><td>{@code ZCPROXY_POLICY_STATE_SERVICE_URL}</td></tr>
+ *   <tr><td>{@code policy.stateService.apiKey}</td><td>a {@code proxy}-scope API key (or
+ *       {@code apiKeyFile}: a file holding it, relative like {@code policy.file})</td>
+ *       <td>required with the URL</td><td>{@code ZCPROXY_POLICY_STATE_SERVICE_API_KEY},
+ *       {@code ZCPROXY_POLICY_STATE_SERVICE_API_KEY_FILE}</td></tr>
+ *   <tr><td>{@code policy.stateService.connectTimeout}, {@code .requestTimeout}</td>
+ *       <td>durations &gt; 0</td><td>{@code 5s}, {@code 10s}</td>
+ *       <td>{@code ZCPROXY_POLICY_STATE_SERVICE_CONNECT_TIMEOUT}, {@code ..._REQUEST_TIMEOUT}</td></tr>
+ *   <tr><td>{@code policy.broker.url}</td><td>the broker that publishes policy changes; unset:
+ *       the snapshot is polled every {@code policy.resyncInterval}</td><td>unset</td>
+ *       <td>{@code ZCPROXY_POLICY_BROKER_URL}</td></tr>
+ *   <tr><td>{@code policy.cacheFile}</td><td>where the last good snapshot is kept (mode 0600);
+ *       relative like {@code policy.file}</td><td>required with the URL</td>
+ *       <td>{@code ZCPROXY_POLICY_CACHE_FILE}</td></tr>
+ *   <tr><td>{@code policy.resyncInterval}</td><td>duration &gt; 0: how often the snapshot is
+ *       checked</td><td>{@code 30s}</td><td>{@code ZCPROXY_POLICY_RESYNC_INTERVAL}</td></tr>
+ *   <tr><td>{@code limits.handshakeTimeout}</td><td>duration &gt; 0: accept until tunnel up</td>
+ *       <td>{@code 10s}</td><td>{@code ZCPROXY_LIMITS_HANDSHAKE_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.idleTimeout}</td><td>duration &gt; 0: a silent tunnel is closed</td>
+ *       <td>{@code 5m}</td><td>{@code ZCPROXY_LIMITS_IDLE_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.streamIdleTimeout}</td><td>duration &gt; 0: a silent HTTP/2 stream is
+ *       closed, its connection stays</td><td>{@code limits.idleTimeout}</td>
+ *       <td>{@code ZCPROXY_LIMITS_STREAM_IDLE_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.connectTimeout}</td><td>duration &gt; 0: upstream TCP connect</td>
+ *       <td>{@code 10s}</td><td>{@code ZCPROXY_LIMITS_CONNECT_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.bindAcceptTimeout}</td><td>duration &gt; 0: SOCKS BIND waits this long
+ *       for its inbound connection</td><td>{@code 60s}</td>
+ *       <td>{@code ZCPROXY_LIMITS_BIND_ACCEPT_TIMEOUT}</td></tr>
+ *   <tr><td>{@code limits.maxHandshakeBytes}</td><td>64-1048576: bytes a SOCKS client (or one
+ *       not yet recognised) may send before its tunnel is up; HTTP has its own limits</td>
+ *       <td>{@code 4096}</td>
+ *       <td>{@code ZCPROXY_LIMITS_MAX_HANDSHAKE_BYTES}</td></tr>
+ *   <tr><td>{@code limits.maxHeaderBytes}</td><td>4096-262144: the largest HTTP/1.1 request
+ *       header block (431 past it) and HTTP/2 header list (SETTINGS_MAX_HEADER_LIST_SIZE); raise
+ *       it to {@code 65536} for Kerberos {@code Negotiate} tokens from Active Directory</td>
+ *       <td>{@code 16384}</td><td>{@code ZCPROXY_LIMITS_MAX_HEADER_BYTES}</td></tr>
+ *   <tr><td>{@code limits.maxConnections}</td><td>&gt;= 0, 0 = unlimited: the whole proxy</td>
+ *       <td>{@code 0}</td><td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS}</td></tr>
+ *   <tr><td>{@code limits.maxConnectionsPerSource}</td><td>&gt;= 0, 0 = unlimited: per client
+ *       IP address</td><td>{@code 0}</td><td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_SOURCE}</td>
+ *       </tr>
+ *   <tr><td>{@code limits.maxConnectionsPerUser}</td><td>&gt;= 0, 0 = unlimited: per
+ *       authenticated user</td><td>{@code 0}</td>
+ *       <td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_USER}</td></tr>
+ *   <tr><td>{@code tls.certificate}</td><td>PEM certificate chain, leaf first, for HTTPS-to-proxy;
+ *       relative like {@code policy.file}; needs {@code tls.privateKey}</td><td>unset: TLS off</td>
+ *       <td>{@code ZCPROXY_TLS_CERTIFICATE}</td></tr>
+ *   <tr><td>{@code tls.privateKey}</td><td>its unencrypted PKCS#8 PEM private key (RSA, EC or
+ *       Ed25519); needs {@code tls.certificate}</td><td>unset</td>
+ *       <td>{@code ZCPROXY_TLS_PRIVATE_KEY}</td></tr>
+ *   <tr><td>{@code tls.selfSigned}</td><td>{@code true}: a certificate for the listen host is
+ *       generated at startup, for development; not together with the two above</td>
+ *       <td>{@code false}</td><td>{@code ZCPROXY_TLS_SELF_SIGNED}</td></tr>
+ *   <tr><td>{@code tls.provider}</td><td>{@code auto} (OpenSSL where netty-tcnative's BoringSSL
+ *       loads, else the JDK), {@code openssl} (refuse to start without it) or {@code jdk}</td>
+ *       <td>{@code auto}</td><td>{@code ZCPROXY_TLS_PROVIDER}</td></tr>
+ *   <tr><td>{@code kerberos.keytab}</td><td>the keytab with the proxy's service keys; relative
+ *       like {@code policy.file}; enables SOCKS5 GSS-API and HTTP Negotiate; needs {@code
+ *       kerberos.realm}</td><td>unset: Kerberos off</td><td>{@code ZCPROXY_KERBEROS_KEYTAB}</td>
+ *       </tr>
+ *   <tr><td>{@code kerberos.principal}</td><td>the service principal to accept tickets for, with
+ *       its realm, or {@code *} for every principal in the keytab</td><td>{@code *}</td>
+ *       <td>{@code ZCPROXY_KERBEROS_PRINCIPAL}</td></tr>
+ *   <tr><td>{@code kerberos.realm}</td><td>the realm whose principals are policy users:
+ *       {@code alice@REALM} is user {@code alice}</td><td>required with the keytab</td>
+ *       <td>{@code ZCPROXY_KERBEROS_REALM}</td></tr>
+ *   <tr><td>{@code kerberos.socks5Protection}</td><td>{@code none}, {@code integrity} or {@code
+ *       confidentiality}: the most SOCKS5 GSS-API per-message protection granted; a client gets
+ *       what it asks for up to this</td><td>{@code none}</td>
+ *       <td>{@code ZCPROXY_KERBEROS_SOCKS5_PROTECTION}</td></tr>
+ *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
+ *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
+ * </table>
+ *
+ * <p>Durations are a whole number and a unit: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}. A
+ * key set to null (or an environment variable set to the empty string) counts as unset.
  */
 public enum ConfigKey {
   LISTEN("listen"),
@@ -76,6 +168,21 @@ public enum ConfigKey {
   /** The overriding environment variable, e.g. {@code ZCPROXY_LIMITS_IDLE_TIMEOUT}. */
   public String envName() {
     return envName;
+  }
+
+  /**
+   * A problem with this key's value, one line: {@code config key 'limits.idleTimeout' (from
+   * ZCPROXY_LIMITS_IDLE_TIMEOUT): expected ...}.
+   *
+   * @param fromEnvironment whether the value came from the variable rather than the file
+   */
+  public String problem(boolean fromEnvironment, String message) {
+    return "config key '"
+        + path
+        + "'"
+        + (fromEnvironment ? " (from " + envName + ")" : "")
+        + ": "
+        + message;
   }
 
   public static Optional<ConfigKey> byPath(String path) {

@@ -1,9 +1,9 @@
 package dev.zcproxy.app.proxy.config;
 
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
+import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
-import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
@@ -13,19 +13,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The proxy's validated configuration, shaped like the file. See {@link ProxyConfigLoader} for the
- * keys, their defaults and their environment variables.
+ * The proxy's validated configuration, shaped like the file. See {@link ConfigKey} for the keys,
+ * their defaults and their environment variables.
  *
  * @param listen where the proxy serves clients
  * @param admin the admin HTTP server ({@code /healthz}, {@code /readyz}, {@code /metrics}), or
  *     empty when disabled
  * @param relay which relay carries established tunnels
  * @param policy where the access policy comes from
- * @param tls HTTPS-to-proxy: the identity and the provider serving it, or empty when TLS is off
- * @param kerberos the proxy's Kerberos service identity and accepted realm, or empty when SOCKS5
+ * @param tls HTTPS-to-proxy: where its identity comes from and the provider serving it, or empty
+ *     when TLS is off
+ * @param kerberos the proxy's keytab, service principal and accepted realm, or empty when SOCKS5
  *     GSS-API and HTTP Negotiate are off
+ * @param fromEnvironment the keys set by their environment variable rather than the file, so that a
+ *     problem found later (a file named here that cannot be read) names the variable too
  */
 public record ProxyConfig(
     InetSocketAddress listen,
@@ -35,7 +39,8 @@ public record ProxyConfig(
     Limits limits,
     Shutdown shutdown,
     Optional<Tls> tls,
-    Optional<Kerberos> kerberos) {
+    Optional<Kerberos> kerberos,
+    Set<ConfigKey> fromEnvironment) {
 
   public ProxyConfig {
     Objects.requireNonNull(listen, "listen");
@@ -46,28 +51,31 @@ public record ProxyConfig(
     Objects.requireNonNull(shutdown, "shutdown");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(kerberos, "kerberos");
+    fromEnvironment = Set.copyOf(fromEnvironment);
   }
 
-  /** The same configuration without Kerberos. */
-  public ProxyConfig(
-      InetSocketAddress listen,
-      Optional<Admin> admin,
-      RelayMode relay,
-      PolicySource policy,
-      Limits limits,
-      Shutdown shutdown,
-      Optional<Tls> tls) {
-    this(listen, admin, relay, policy, limits, shutdown, tls, Optional.empty());
+  /** A problem with a key's value, naming the key and, if it set the key, the variable. */
+  public String problem(ConfigKey key, String message) {
+    return key.problem(fromEnvironment.contains(key), message);
   }
 
   /**
-   * @param acceptor accepts tickets for the keytab's service principals
+   * @param keytab absolute and normalized; read at startup, not here
+   * @param principal the service principal to accept tickets for, or {@code *} for every one in the
+   *     keytab
    * @param mapping which realm's principals stand for policy users
+   * @param socks5Protection the most SOCKS5 GSS-API per-message protection granted
    */
-  public record Kerberos(KerberosAcceptor acceptor, KerberosPrincipalMapping mapping) {
+  public record Kerberos(
+      Path keytab,
+      String principal,
+      KerberosPrincipalMapping mapping,
+      GssapiProtection socks5Protection) {
     public Kerberos {
-      Objects.requireNonNull(acceptor, "acceptor");
+      Objects.requireNonNull(keytab, "keytab");
+      Objects.requireNonNull(principal, "principal");
       Objects.requireNonNull(mapping, "mapping");
+      Objects.requireNonNull(socks5Protection, "socks5Protection");
     }
   }
 
@@ -117,13 +125,12 @@ public record ProxyConfig(
   }
 
   /**
-   * @param identity as read (or generated) at startup
-   * @param files where {@code identity} was read from, to read it again on SIGHUP; empty for a
-   *     generated identity
+   * @param provider the TLS engine; whether it works here is checked at startup
+   * @param files where the identity is read from at startup and again on SIGHUP; empty for a
+   *     certificate generated at startup for the listen host ({@code tls.selfSigned})
    */
-  public record Tls(TlsIdentity identity, TlsProvider provider, Optional<TlsFiles> files) {
+  public record Tls(TlsProvider provider, Optional<TlsFiles> files) {
     public Tls {
-      Objects.requireNonNull(identity, "identity");
       Objects.requireNonNull(provider, "provider");
       Objects.requireNonNull(files, "files");
     }
@@ -170,7 +177,10 @@ public record ProxyConfig(
     }
   }
 
-  /** What the Netty front end takes. */
+  /**
+   * What the Netty front end takes, but for the TLS and Kerberos identities, which are read at
+   * startup and added there.
+   */
   public ProxyServerSettings serverSettings() {
     ProxyServerSettings settings =
         new ProxyServerSettings(
@@ -184,12 +194,8 @@ public record ProxyConfig(
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser());
-    ProxyServerSettings streams =
-        settings
-            .withStreamIdleTimeout(limits.streamIdleTimeout())
-            .withMaxHeaderBytes(limits.maxHeaderBytes());
-    ProxyServerSettings withTls =
-        tls.map(t -> streams.withTls(t.identity(), t.provider())).orElse(streams);
-    return kerberos.map(k -> k.acceptor()).map(withTls::withKerberos).orElse(withTls);
+    return settings
+        .withStreamIdleTimeout(limits.streamIdleTimeout())
+        .withMaxHeaderBytes(limits.maxHeaderBytes());
   }
 }

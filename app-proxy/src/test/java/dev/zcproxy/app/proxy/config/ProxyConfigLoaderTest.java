@@ -420,6 +420,61 @@ class ProxyConfigLoaderTest {
   }
 
   @Test
+  void aKeyMayBeGivenByItsWholePathAndTheLaterValueWinsButNullUnsetsNothing() throws Exception {
+    ProxyConfig config =
+        load(
+            """
+            admin.listen: 127.0.0.1:9
+            limits.idleTimeout: 1m
+            limits: { idleTimeout: 2m, connectTimeout: 3s }
+            policy: { file: p.yaml }
+            limits.connectTimeout: 4s
+            shutdown: { drainTimeout: 5s }
+            shutdown.drainTimeout: null
+            """,
+            Map.of());
+
+    assertThat(config.admin()).contains(new ProxyConfig.Admin(address("127.0.0.1", 9)));
+    assertThat(config.limits().idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.limits().connectTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(problems("policy.file: p.yaml\n\"limits.idle\": 5m", Map.of()))
+        .containsExactly("config key 'limits.idle': unknown key");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "admin: ''          | config key 'admin': expected a mapping, got \"\"",
+        "admin: true        | config key 'admin': expected a mapping, got true",
+        "admin: 1.5         | config key 'admin': expected a mapping, got 1.5",
+        "admin: x           | config key 'admin': expected a mapping, got \"x\"",
+        "limits: [5m]       | config key 'limits': expected a mapping, got a list",
+        "policy.broker: 5   | config key 'policy.broker': expected a mapping, got 5"
+      })
+  void aSectionThatIsNoMappingIsNamedWhateverItHolds(String line, String expected) {
+    assertThat(problems("policy: { file: p.yaml }\n" + line, Map.of())).containsExactly(expected);
+  }
+
+  @Test
+  void everyEnumIsReadTheSameWayInAnyCase() throws Exception {
+    assertThat(load(FULL, Map.of("ZCPROXY_RELAY", " Splice ")).relay()).isEqualTo(RelayMode.SPLICE);
+    assertThat(problems(FULL, Map.of("ZCPROXY_RELAY", "fast")))
+        .containsExactly(
+            "config key 'relay' (from ZCPROXY_RELAY): expected auto, splice or copy, got \"fast\"");
+  }
+
+  @Test
+  void aSecretOfTheWrongTypeIsNotShown() {
+    assertThat(
+            problems(
+                "policy: { stateService: { url: \"http://x:1\", apiKey: [s3cr3t] }, cacheFile: c }",
+                Map.of()))
+        .containsExactly("config key 'policy.stateService.apiKey': expected an API key (a string)");
+  }
+
+  @Test
   void aMissingPolicyFileKeyIsReported() {
     assertThat(problems("listen: 127.0.0.1:1080", Map.of()))
         .containsExactly(

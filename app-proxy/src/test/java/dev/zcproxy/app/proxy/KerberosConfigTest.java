@@ -1,8 +1,9 @@
-package dev.zcproxy.app.proxy.config;
+package dev.zcproxy.app.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.zcproxy.app.proxy.config.ConfigException;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +29,7 @@ class KerberosConfigTest {
   void aKeytabAndARealmTurnKerberosOnForEveryPrincipalInTheKeytab() throws Exception {
     writeKeytab("keys/proxy.keytab", SOCKS, HTTP);
 
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             """
             policy: { file: p.yaml }
@@ -36,7 +37,7 @@ class KerberosConfigTest {
             """,
             Map.of());
 
-    ProxyConfig.Kerberos kerberos = config.kerberos().orElseThrow();
+    LoadedConfig.Kerberos kerberos = config.kerberos().orElseThrow();
     assertThat(kerberos.acceptor().keytab()).isEqualTo(directory.resolve("keys/proxy.keytab"));
     assertThat(kerberos.acceptor().principal()).isEqualTo(KerberosAcceptor.ANY_PRINCIPAL);
     assertThat(kerberos.acceptor().servicePrincipals()).containsExactly(SOCKS, HTTP);
@@ -50,7 +51,7 @@ class KerberosConfigTest {
   void oneServicePrincipalCanBeChosenAndTheEnvironmentCanSetEverything() throws Exception {
     writeKeytab("proxy.keytab", SOCKS, HTTP);
 
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             "policy: { file: p.yaml }",
             Map.of(
@@ -68,7 +69,7 @@ class KerberosConfigTest {
   @Test
   void socks5ProtectionSetsTheCeiling() throws Exception {
     writeKeytab("proxy.keytab", SOCKS);
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             "policy: { file: p.yaml }\nkerberos: { keytab: proxy.keytab, realm: ZCPROXY.TEST,"
                 + " socks5Protection: Confidentiality }",
@@ -88,7 +89,7 @@ class KerberosConfigTest {
 
   @Test
   void withoutAKeytabKerberosIsOff() throws Exception {
-    ProxyConfig config = load("policy: { file: p.yaml }", Map.of());
+    LoadedConfig config = load("policy: { file: p.yaml }", Map.of());
 
     assertThat(config.kerberos()).isEmpty();
     assertThat(config.serverSettings().kerberos()).isEqualTo(Optional.empty());
@@ -194,8 +195,8 @@ class KerberosConfigTest {
     out.write(bytes);
   }
 
-  private ProxyConfig load(String yaml, Map<String, String> environment) throws Exception {
-    return new ProxyConfigLoader(environment, directory.resolve("cwd")).load(write(yaml));
+  private LoadedConfig load(String yaml, Map<String, String> environment) throws Exception {
+    return LoadedConfig.load(write(yaml), environment, directory.resolve("cwd"));
   }
 
   private List<String> problems(String kerberosYaml) {

@@ -1,8 +1,10 @@
-package dev.zcproxy.app.proxy.config;
+package dev.zcproxy.app.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.zcproxy.app.proxy.config.ConfigException;
+import dev.zcproxy.app.proxy.config.ProxyConfig;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import java.io.IOException;
@@ -36,7 +38,7 @@ class TlsConfigTest {
   void aCertificateAndKeyAreReadRelativeToTheConfigFile() throws Exception {
     writePair("certs/proxy.crt", "certs/proxy.key", identity);
 
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             """
             policy: { file: p.yaml }
@@ -57,7 +59,7 @@ class TlsConfigTest {
   void theEnvironmentCanSetTheFiles() throws Exception {
     writePair("proxy.crt", "proxy.key", identity);
 
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             "policy: { file: p.yaml }",
             Map.of(
@@ -69,7 +71,7 @@ class TlsConfigTest {
 
   @Test
   void selfSignedGeneratesACertificateForTheListenHost() throws Exception {
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             "listen: 127.0.0.5:1080\npolicy: { file: p.yaml }\ntls: { selfSigned: true }",
             Map.of());
@@ -81,7 +83,7 @@ class TlsConfigTest {
 
   @Test
   void theEnvironmentCanAskForASelfSignedCertificate() throws Exception {
-    ProxyConfig config =
+    LoadedConfig config =
         load("policy: { file: p.yaml }", Map.of("ZCPROXY_TLS_SELF_SIGNED", "true"));
 
     assertThat(config.tls().orElseThrow().identity().selfSigned()).isTrue();
@@ -91,13 +93,13 @@ class TlsConfigTest {
   void theProviderIsAutoUnlessSet() throws Exception {
     assertThat(load("policy: { file: p.yaml }\ntls: { selfSigned: true }", Map.of()).tls())
         .get()
-        .extracting(ProxyConfig.Tls::provider)
+        .extracting(LoadedConfig.Tls::provider)
         .isEqualTo(TlsProvider.AUTO);
-    ProxyConfig jdk =
+    LoadedConfig jdk =
         load("policy: { file: p.yaml }\ntls: { selfSigned: true, provider: jdk }", Map.of());
     assertThat(jdk.tls().orElseThrow().provider()).isEqualTo(TlsProvider.JDK);
     assertThat(jdk.serverSettings().tlsProvider()).isEqualTo(TlsProvider.JDK);
-    ProxyConfig openssl =
+    LoadedConfig openssl =
         load(
             "policy: { file: p.yaml }\ntls: { selfSigned: true }",
             Map.of("ZCPROXY_TLS_PROVIDER", "openssl"));
@@ -122,7 +124,7 @@ class TlsConfigTest {
   @Test
   void theFilesAreKeptToBeReadAgain() throws Exception {
     writePair("proxy.crt", "proxy.key", identity);
-    ProxyConfig config =
+    LoadedConfig config =
         load(
             "policy: { file: p.yaml }\ntls: { certificate: proxy.crt, privateKey: proxy.key }",
             Map.of());
@@ -134,7 +136,7 @@ class TlsConfigTest {
     assertThat(files.read().chain()).isEqualTo(stranger.chain());
     assertThat(load("policy: { file: p.yaml }\ntls: { selfSigned: true }", Map.of()).tls())
         .get()
-        .extracting(ProxyConfig.Tls::files)
+        .extracting(LoadedConfig.Tls::files)
         .isEqualTo(java.util.Optional.empty());
   }
 
@@ -283,8 +285,8 @@ class TlsConfigTest {
         + "-----\n";
   }
 
-  private ProxyConfig load(String yaml, Map<String, String> environment) throws Exception {
-    return new ProxyConfigLoader(environment, directory.resolve("cwd")).load(write(yaml));
+  private LoadedConfig load(String yaml, Map<String, String> environment) throws Exception {
+    return LoadedConfig.load(write(yaml), environment, directory.resolve("cwd"));
   }
 
   private List<String> problems(String tlsYaml) {
