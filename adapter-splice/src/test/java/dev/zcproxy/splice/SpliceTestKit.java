@@ -49,14 +49,12 @@ final class SpliceTestKit {
         new ProxyServerSettings(
             new InetSocketAddress(LOOPBACK, 0),
             relay,
-            Duration.ofSeconds(30),
-            idleTimeout,
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(10),
-            4096,
-            0,
-            0,
-            0);
+            ProxyServerSettings.Timeouts.of(
+                Duration.ofSeconds(30),
+                idleTimeout,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10)),
+            ProxyServerSettings.Limits.of(4096, 0, 0, 0));
     return new ProxyServer(
         settings, ANONYMOUS, ALLOW_ALL, registry, new SpliceRelay(registry, 256 * 1024));
   }

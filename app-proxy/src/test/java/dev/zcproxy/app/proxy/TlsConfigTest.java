@@ -52,7 +52,7 @@ class TlsConfigTest {
     assertThat(tls.chain()).isEqualTo(identity.chain());
     assertThat(tls.key()).isEqualTo(identity.key());
     assertThat(tls.selfSigned()).isFalse();
-    assertThat(config.serverSettings().tls()).contains(tls);
+    assertThat(config.serverSettings().tls().identity()).contains(tls);
   }
 
   @Test
@@ -98,7 +98,7 @@ class TlsConfigTest {
     LoadedConfig jdk =
         load("policy: { file: p.yaml }\ntls: { selfSigned: true, provider: jdk }", Map.of());
     assertThat(jdk.tls().orElseThrow().provider()).isEqualTo(TlsProvider.JDK);
-    assertThat(jdk.serverSettings().tlsProvider()).isEqualTo(TlsProvider.JDK);
+    assertThat(jdk.serverSettings().tls().provider()).isEqualTo(TlsProvider.JDK);
     LoadedConfig openssl =
         load(
             "policy: { file: p.yaml }\ntls: { selfSigned: true }",

@@ -126,8 +126,8 @@ public final class ProxyServer implements AutoCloseable {
             reason -> {
               throw new IllegalArgumentException(reason);
             });
-    if (settings.tls().isPresent()) {
-      settings.tlsProvider().resolve(); // refuse now, not at start, if it cannot load here
+    if (settings.tls().identity().isPresent()) {
+      settings.tls().provider().resolve(); // refuse now, not at start, if it cannot load here
     }
   }
 
@@ -149,12 +149,13 @@ public final class ProxyServer implements AutoCloseable {
             registry,
             ProxyChannelInitializer.protocols(),
             RelaySelector.relayNames(settings.relay(), socketRelay));
-    relay = RelaySelector.create(settings.relay(), socketRelay, settings.idleTimeout(), metrics);
+    relay =
+        RelaySelector.create(settings.relay(), socketRelay, settings.timeouts().idle(), metrics);
     gate =
         new DnsDestinationGate(
             transport,
             new AuthorizeResolvedDestinationService(authorization),
-            settings.connectTimeout());
+            settings.timeouts().connect());
     authenticationExecutor =
         ClientAuthentication.newExecutor(Math.max(2, Runtime.getRuntime().availableProcessors()));
     ConnectionTracker tracker = ConnectionTracker.of(settings);
@@ -166,7 +167,7 @@ public final class ProxyServer implements AutoCloseable {
             authenticationExecutor,
             authorization,
             gate,
-            new NettyOutboundConnector(transport, settings.connectTimeout()),
+            new NettyOutboundConnector(transport, settings.timeouts().connect()),
             relay,
             tracker,
             metrics,
@@ -175,7 +176,8 @@ public final class ProxyServer implements AutoCloseable {
     tls =
         settings
             .tls()
-            .map(identity -> new TlsFrontEnd(identity, settings.tlsProvider(), metrics))
+            .identity()
+            .map(identity -> new TlsFrontEnd(identity, settings.tls().provider(), metrics))
             .orElse(null);
     ProxyChannelInitializer initializer =
         new ProxyChannelInitializer(context, tracker, clients, tls);

@@ -13,42 +13,19 @@ import java.util.Optional;
  *
  * @param listen the TCP address (and, for later issues, the UDP port) to serve
  * @param relay which relay carries established tunnels
- * @param handshakeTimeout from accept until the tunnel is established (or BIND's first reply)
- * @param idleTimeout a tunnel or UDP association with no traffic either way is closed
- * @param connectTimeout for the upstream TCP connect
- * @param bindAcceptTimeout how long a BIND waits for the inbound connection
- * @param maxHandshakeBytes a SOCKS client (or one not yet recognised) that sends more than this
- *     before its tunnel is up is refused; HTTP clients are bounded by the HTTP front ends
- * @param maxConnections the whole proxy, 0 = unlimited
- * @param maxConnectionsPerSource per client IP address, 0 = unlimited
- * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
- * @param tls the proxy's TLS identity: when present, a client may speak TLS first (HTTPS-to-proxy,
- *     SOCKS over TLS); when empty, a TLS client is closed
- * @param tlsProvider which TLS implementation serves {@code tls}
+ * @param timeouts how long each phase may take
+ * @param limits what one connection, one source, one user and the whole proxy may hold
+ * @param tls the proxy's TLS identity and the implementation that serves it
  * @param kerberos the proxy's Kerberos service identity: when present, SOCKS5 offers GSS-API
  *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
- * @param streamIdleTimeout an HTTP/2 stream (a tunnel or a forwarded request) with no frame either
- *     way for this long is closed on its own, while its connection carries on
- * @param maxHeaderBytes the largest HTTP/1.1 request header block (431 past it) and HTTP/2 header
- *     list (SETTINGS_MAX_HEADER_LIST_SIZE) a client may send: Kerberos {@code Negotiate} tokens
- *     from Active Directory carry the user's groups and can need up to 64 KiB
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
     RelayMode relay,
-    Duration handshakeTimeout,
-    Duration idleTimeout,
-    Duration connectTimeout,
-    Duration bindAcceptTimeout,
-    int maxHandshakeBytes,
-    int maxConnections,
-    int maxConnectionsPerSource,
-    int maxConnectionsPerUser,
-    Optional<TlsIdentity> tls,
-    TlsProvider tlsProvider,
-    Optional<KerberosAcceptor> kerberos,
-    Duration streamIdleTimeout,
-    int maxHeaderBytes) {
+    Timeouts timeouts,
+    Limits limits,
+    Tls tls,
+    Optional<KerberosAcceptor> kerberos) {
 
   /** Unless configured: enough for ordinary requests, while memory per connection stays small. */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
@@ -68,90 +45,123 @@ public record ProxyServerSettings(
     COPY
   }
 
-  public ProxyServerSettings {
-    Objects.requireNonNull(listen, "listen");
-    Objects.requireNonNull(relay, "relay");
-    requirePositive(handshakeTimeout, "handshakeTimeout");
-    requirePositive(idleTimeout, "idleTimeout");
-    requirePositive(connectTimeout, "connectTimeout");
-    requirePositive(bindAcceptTimeout, "bindAcceptTimeout");
-    if (maxHandshakeBytes < 64) {
-      throw new IllegalArgumentException("maxHandshakeBytes must be at least 64");
+  /**
+   * @param handshake from accept until the tunnel is established (or BIND's first reply)
+   * @param idle a tunnel or UDP association with no traffic either way is closed
+   * @param connect for the upstream TCP connect
+   * @param bindAccept how long a BIND waits for the inbound connection
+   * @param streamIdle an HTTP/2 stream (a tunnel or a forwarded request) with no frame either way
+   *     for this long is closed on its own, while its connection carries on
+   */
+  public record Timeouts(
+      Duration handshake,
+      Duration idle,
+      Duration connect,
+      Duration bindAccept,
+      Duration streamIdle) {
+    public Timeouts {
+      requirePositive(handshake, "handshakeTimeout");
+      requirePositive(idle, "idleTimeout");
+      requirePositive(connect, "connectTimeout");
+      requirePositive(bindAccept, "bindAcceptTimeout");
+      requirePositive(streamIdle, "streamIdleTimeout");
     }
-    if (maxConnections < 0 || maxConnectionsPerSource < 0 || maxConnectionsPerUser < 0) {
-      throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
+
+    /** HTTP/2 streams idle out like connections. */
+    public static Timeouts of(
+        Duration handshake, Duration idle, Duration connect, Duration bindAccept) {
+      return new Timeouts(handshake, idle, connect, bindAccept, idle);
     }
-    Objects.requireNonNull(tls, "tls");
-    Objects.requireNonNull(tlsProvider, "tlsProvider");
-    Objects.requireNonNull(kerberos, "kerberos");
-    requirePositive(streamIdleTimeout, "streamIdleTimeout");
-    if (maxHeaderBytes < MAX_HEADER_BYTES_FLOOR || maxHeaderBytes > MAX_HEADER_BYTES_CEILING) {
-      throw new IllegalArgumentException(
-          "maxHeaderBytes must be from "
-              + MAX_HEADER_BYTES_FLOOR
-              + " to "
-              + MAX_HEADER_BYTES_CEILING);
+
+    public Timeouts withIdle(Duration timeout) {
+      return new Timeouts(handshake, timeout, connect, bindAccept, streamIdle);
+    }
+
+    public Timeouts withStreamIdle(Duration timeout) {
+      return new Timeouts(handshake, idle, connect, bindAccept, timeout);
     }
   }
 
   /**
-   * Settings without TLS and Kerberos, whose HTTP/2 streams idle out like connections ({@code
-   * idleTimeout}) and whose HTTP header limit is {@link #DEFAULT_MAX_HEADER_BYTES}.
+   * @param maxHandshakeBytes a SOCKS client (or one not yet recognised) that sends more than this
+   *     before its tunnel is up is refused; HTTP clients are bounded by the HTTP front ends
+   * @param maxConnections the whole proxy, 0 = unlimited
+   * @param maxConnectionsPerSource per client IP address, 0 = unlimited
+   * @param maxConnectionsPerUser per authenticated user, 0 = unlimited
+   * @param maxHeaderBytes the largest HTTP/1.1 request header block (431 past it) and HTTP/2 header
+   *     list (SETTINGS_MAX_HEADER_LIST_SIZE) a client may send: Kerberos {@code Negotiate} tokens
+   *     from Active Directory carry the user's groups and can need up to 64 KiB
    */
-  public ProxyServerSettings(
-      InetSocketAddress listen,
-      RelayMode relay,
-      Duration handshakeTimeout,
-      Duration idleTimeout,
-      Duration connectTimeout,
-      Duration bindAcceptTimeout,
-      int maxHandshakeBytes,
-      int maxConnections,
-      int maxConnectionsPerSource,
-      int maxConnectionsPerUser) {
-    this(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        Optional.empty());
-  }
-
-  /** As above, serving TLS with {@code tls} (when present) through the best provider here. */
-  public ProxyServerSettings(
-      InetSocketAddress listen,
-      RelayMode relay,
-      Duration handshakeTimeout,
-      Duration idleTimeout,
-      Duration connectTimeout,
-      Duration bindAcceptTimeout,
+  public record Limits(
       int maxHandshakeBytes,
       int maxConnections,
       int maxConnectionsPerSource,
       int maxConnectionsPerUser,
-      Optional<TlsIdentity> tls) {
-    this(
-        listen,
-        relay,
-        handshakeTimeout,
-        idleTimeout,
-        connectTimeout,
-        bindAcceptTimeout,
-        maxHandshakeBytes,
-        maxConnections,
-        maxConnectionsPerSource,
-        maxConnectionsPerUser,
-        tls,
-        TlsProvider.AUTO,
-        Optional.empty(),
-        idleTimeout,
-        DEFAULT_MAX_HEADER_BYTES);
+      int maxHeaderBytes) {
+    public Limits {
+      if (maxHandshakeBytes < 64) {
+        throw new IllegalArgumentException("maxHandshakeBytes must be at least 64");
+      }
+      if (maxConnections < 0 || maxConnectionsPerSource < 0 || maxConnectionsPerUser < 0) {
+        throw new IllegalArgumentException("connection limits must be >= 0 (0 = unlimited)");
+      }
+      if (maxHeaderBytes < MAX_HEADER_BYTES_FLOOR || maxHeaderBytes > MAX_HEADER_BYTES_CEILING) {
+        throw new IllegalArgumentException(
+            "maxHeaderBytes must be from "
+                + MAX_HEADER_BYTES_FLOOR
+                + " to "
+                + MAX_HEADER_BYTES_CEILING);
+      }
+    }
+
+    /** With the HTTP header limit at {@link #DEFAULT_MAX_HEADER_BYTES}. */
+    public static Limits of(
+        int maxHandshakeBytes,
+        int maxConnections,
+        int maxConnectionsPerSource,
+        int maxConnectionsPerUser) {
+      return new Limits(
+          maxHandshakeBytes,
+          maxConnections,
+          maxConnectionsPerSource,
+          maxConnectionsPerUser,
+          DEFAULT_MAX_HEADER_BYTES);
+    }
+
+    public Limits withMaxHeaderBytes(int bytes) {
+      return new Limits(
+          maxHandshakeBytes, maxConnections, maxConnectionsPerSource, maxConnectionsPerUser, bytes);
+    }
+  }
+
+  /**
+   * @param identity when present, a client may speak TLS first (HTTPS-to-proxy, SOCKS over TLS);
+   *     when empty, a TLS client is closed
+   * @param provider which TLS implementation serves {@code identity}
+   */
+  public record Tls(Optional<TlsIdentity> identity, TlsProvider provider) {
+    /** No TLS: a client that speaks TLS first is closed. */
+    public static final Tls OFF = new Tls(Optional.empty(), TlsProvider.AUTO);
+
+    public Tls {
+      Objects.requireNonNull(identity, "identity");
+      Objects.requireNonNull(provider, "provider");
+    }
+  }
+
+  public ProxyServerSettings {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(relay, "relay");
+    Objects.requireNonNull(timeouts, "timeouts");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(kerberos, "kerberos");
+  }
+
+  /** Settings without TLS and Kerberos. */
+  public ProxyServerSettings(
+      InetSocketAddress listen, RelayMode relay, Timeouts timeouts, Limits limits) {
+    this(listen, relay, timeouts, limits, Tls.OFF, Optional.empty());
   }
 
   /** The same settings, serving TLS with {@code identity} through the best provider here. */
@@ -161,72 +171,33 @@ public record ProxyServerSettings(
 
   /** The same settings, serving TLS with {@code identity} through {@code provider}. */
   public ProxyServerSettings withTls(TlsIdentity identity, TlsProvider provider) {
-    Copy copy = new Copy(this);
-    copy.tls = Optional.of(identity);
-    copy.tlsProvider = Objects.requireNonNull(provider, "provider");
-    return copy.build();
+    return new ProxyServerSettings(
+        listen, relay, timeouts, limits, new Tls(Optional.of(identity), provider), kerberos);
   }
 
   /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
   public ProxyServerSettings withKerberos(KerberosAcceptor acceptor) {
-    Copy copy = new Copy(this);
-    copy.kerberos = Optional.of(acceptor);
-    return copy.build();
+    return new ProxyServerSettings(listen, relay, timeouts, limits, tls, Optional.of(acceptor));
+  }
+
+  /** The same settings with other timeouts. */
+  public ProxyServerSettings withTimeouts(Timeouts changed) {
+    return new ProxyServerSettings(listen, relay, changed, limits, tls, kerberos);
+  }
+
+  /** The same settings with other limits. */
+  public ProxyServerSettings withLimits(Limits changed) {
+    return new ProxyServerSettings(listen, relay, timeouts, changed, tls, kerberos);
   }
 
   /** The same settings with another HTTP/2 stream idle timeout. */
   public ProxyServerSettings withStreamIdleTimeout(Duration timeout) {
-    Copy copy = new Copy(this);
-    copy.streamIdleTimeout = timeout;
-    return copy.build();
+    return withTimeouts(timeouts.withStreamIdle(timeout));
   }
 
   /** The same settings with another limit on HTTP request headers. */
   public ProxyServerSettings withMaxHeaderBytes(int bytes) {
-    Copy copy = new Copy(this);
-    copy.maxHeaderBytes = bytes;
-    return copy.build();
-  }
-
-  /**
-   * The components the {@code with...} methods change, taken from existing settings; {@link #build}
-   * validates the result like any other settings.
-   */
-  private static final class Copy {
-    private final ProxyServerSettings from;
-    private Optional<TlsIdentity> tls;
-    private TlsProvider tlsProvider;
-    private Optional<KerberosAcceptor> kerberos;
-    private Duration streamIdleTimeout;
-    private int maxHeaderBytes;
-
-    Copy(ProxyServerSettings from) {
-      this.from = from;
-      this.tls = from.tls;
-      this.tlsProvider = from.tlsProvider;
-      this.kerberos = from.kerberos;
-      this.streamIdleTimeout = from.streamIdleTimeout;
-      this.maxHeaderBytes = from.maxHeaderBytes;
-    }
-
-    ProxyServerSettings build() {
-      return new ProxyServerSettings(
-          from.listen,
-          from.relay,
-          from.handshakeTimeout,
-          from.idleTimeout,
-          from.connectTimeout,
-          from.bindAcceptTimeout,
-          from.maxHandshakeBytes,
-          from.maxConnections,
-          from.maxConnectionsPerSource,
-          from.maxConnectionsPerUser,
-          tls,
-          tlsProvider,
-          kerberos,
-          streamIdleTimeout,
-          maxHeaderBytes);
-    }
+    return withLimits(limits.withMaxHeaderBytes(bytes));
   }
 
   /** Defaults close to Dante's and HAProxy's: generous, but nothing unbounded. */
@@ -234,14 +205,12 @@ public record ProxyServerSettings(
     return new ProxyServerSettings(
         listen,
         RelayMode.AUTO,
-        Duration.ofSeconds(10),
-        Duration.ofMinutes(5),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(60),
-        4096,
-        0,
-        0,
-        0);
+        Timeouts.of(
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(60)),
+        Limits.of(4096, 0, 0, 0));
   }
 
   private static void requirePositive(Duration duration, String name) {

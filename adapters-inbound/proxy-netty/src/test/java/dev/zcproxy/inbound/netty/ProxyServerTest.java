@@ -212,14 +212,12 @@ class ProxyServerTest {
         new ProxyServerSettings(
             defaults.listen(),
             defaults.relay(),
-            defaults.handshakeTimeout(),
-            Duration.ofMillis(500),
-            defaults.connectTimeout(),
-            defaults.bindAcceptTimeout(),
-            defaults.maxHandshakeBytes(),
-            0,
-            0,
-            0);
+            ProxyServerSettings.Timeouts.of(
+                defaults.timeouts().handshake(),
+                Duration.ofMillis(500),
+                defaults.timeouts().connect(),
+                defaults.timeouts().bindAccept()),
+            ProxyServerSettings.Limits.of(defaults.limits().maxHandshakeBytes(), 0, 0, 0));
     try (ProxyServer idling = newServer(quick, true);
         SocksClient client = new SocksClient(idling.start())) {
       client.socks5Anonymous();
@@ -289,14 +287,12 @@ class ProxyServerTest {
     return new ProxyServerSettings(
         defaults.listen(),
         ProxyServerSettings.RelayMode.SPLICE,
-        defaults.handshakeTimeout(),
-        defaults.idleTimeout(),
-        defaults.connectTimeout(),
-        defaults.bindAcceptTimeout(),
-        defaults.maxHandshakeBytes(),
-        0,
-        0,
-        0);
+        ProxyServerSettings.Timeouts.of(
+            defaults.timeouts().handshake(),
+            defaults.timeouts().idle(),
+            defaults.timeouts().connect(),
+            defaults.timeouts().bindAccept()),
+        ProxyServerSettings.Limits.of(defaults.limits().maxHandshakeBytes(), 0, 0, 0));
   }
 
   @Test
@@ -359,14 +355,12 @@ class ProxyServerTest {
         new ProxyServerSettings(
             proxy,
             defaults.relay(),
-            defaults.handshakeTimeout(),
-            defaults.idleTimeout(),
-            defaults.connectTimeout(),
-            defaults.bindAcceptTimeout(),
-            defaults.maxHandshakeBytes(),
-            0,
-            0,
-            0);
+            ProxyServerSettings.Timeouts.of(
+                defaults.timeouts().handshake(),
+                defaults.timeouts().idle(),
+                defaults.timeouts().connect(),
+                defaults.timeouts().bindAccept()),
+            ProxyServerSettings.Limits.of(defaults.limits().maxHandshakeBytes(), 0, 0, 0));
     ProxyServer second = newServer(taken, true);
     assertThatThrownBy(second::start)
         .isInstanceOf(IllegalStateException.class)

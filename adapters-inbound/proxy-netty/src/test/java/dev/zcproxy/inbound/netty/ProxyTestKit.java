@@ -89,14 +89,12 @@ public final class ProxyTestKit {
     return new ProxyServerSettings(
         new InetSocketAddress("127.0.0.1", 0),
         ProxyServerSettings.RelayMode.AUTO,
-        HANDSHAKE_TIMEOUT,
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(10),
-        maxHandshakeBytes,
-        maxConnections,
-        maxPerSource,
-        maxPerUser);
+        ProxyServerSettings.Timeouts.of(
+            HANDSHAKE_TIMEOUT,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(10)),
+        ProxyServerSettings.Limits.of(maxHandshakeBytes, maxConnections, maxPerSource, maxPerUser));
   }
 
   /** The realm whose principals {@link FakeAuthentication} maps to its users. */
@@ -265,10 +263,11 @@ public final class ProxyTestKit {
               context
                   .settings()
                   .tls()
+                  .identity()
                   .map(
                       identity ->
                           new TlsFrontEnd(
-                              identity, context.settings().tlsProvider(), context.metrics()))
+                              identity, context.settings().tls().provider(), context.metrics()))
                   .orElse(null)));
     }
 

@@ -13,10 +13,10 @@ import dev.zcproxy.app.proxy.config.ProxyConfig.Limits;
 import dev.zcproxy.app.proxy.config.ProxyConfig.PolicySource;
 import dev.zcproxy.app.proxy.config.ProxyConfig.Shutdown;
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
-import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
-import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.io.IOException;
@@ -70,43 +70,43 @@ final class ConfigChecks {
     PolicySource policy = policySource();
     ConfigDocument.Limits limits = document.limits();
     Duration idleTimeout =
-        value(ConfigKey.LIMITS_IDLE_TIMEOUT, limits.idleTimeout(), defaults.idleTimeout());
+        value(ConfigKey.LIMITS_IDLE_TIMEOUT, limits.idleTimeout(), defaults.timeouts().idle());
     var checked =
         new Limits(
             value(
                 ConfigKey.LIMITS_HANDSHAKE_TIMEOUT,
                 limits.handshakeTimeout(),
-                defaults.handshakeTimeout()),
+                defaults.timeouts().handshake()),
             idleTimeout,
             value(
                 ConfigKey.LIMITS_CONNECT_TIMEOUT,
                 limits.connectTimeout(),
-                defaults.connectTimeout()),
+                defaults.timeouts().connect()),
             value(
                 ConfigKey.LIMITS_BIND_ACCEPT_TIMEOUT,
                 limits.bindAcceptTimeout(),
-                defaults.bindAcceptTimeout()),
+                defaults.timeouts().bindAccept()),
             value(
                 ConfigKey.LIMITS_MAX_HANDSHAKE_BYTES,
                 limits.maxHandshakeBytes(),
-                defaults.maxHandshakeBytes()),
+                defaults.limits().maxHandshakeBytes()),
             value(
                 ConfigKey.LIMITS_MAX_CONNECTIONS,
                 limits.maxConnections(),
-                defaults.maxConnections()),
+                defaults.limits().maxConnections()),
             value(
                 ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE,
                 limits.maxConnectionsPerSource(),
-                defaults.maxConnectionsPerSource()),
+                defaults.limits().maxConnectionsPerSource()),
             value(
                 ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER,
                 limits.maxConnectionsPerUser(),
-                defaults.maxConnectionsPerUser()),
+                defaults.limits().maxConnectionsPerUser()),
             value(ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT, limits.streamIdleTimeout(), idleTimeout),
             value(
                 ConfigKey.LIMITS_MAX_HEADER_BYTES,
                 limits.maxHeaderBytes(),
-                defaults.maxHeaderBytes()));
+                defaults.limits().maxHeaderBytes()));
     Duration drain =
         value(
             ConfigKey.SHUTDOWN_DRAIN_TIMEOUT,

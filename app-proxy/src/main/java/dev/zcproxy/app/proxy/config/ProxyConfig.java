@@ -1,9 +1,9 @@
 package dev.zcproxy.app.proxy.config;
 
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
-import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
@@ -182,20 +182,20 @@ public record ProxyConfig(
    * startup and added there.
    */
   public ProxyServerSettings serverSettings() {
-    ProxyServerSettings settings =
-        new ProxyServerSettings(
-            listen,
-            relay,
+    return new ProxyServerSettings(
+        listen,
+        relay,
+        new ProxyServerSettings.Timeouts(
             limits.handshakeTimeout(),
             limits.idleTimeout(),
             limits.connectTimeout(),
             limits.bindAcceptTimeout(),
+            limits.streamIdleTimeout()),
+        new ProxyServerSettings.Limits(
             limits.maxHandshakeBytes(),
             limits.maxConnections(),
             limits.maxConnectionsPerSource(),
-            limits.maxConnectionsPerUser());
-    return settings
-        .withStreamIdleTimeout(limits.streamIdleTimeout())
-        .withMaxHeaderBytes(limits.maxHeaderBytes());
+            limits.maxConnectionsPerUser(),
+            limits.maxHeaderBytes()));
   }
 }

@@ -76,14 +76,12 @@ class ProxyConfigLoaderTest {
             new ProxyServerSettings(
                     address("127.0.0.2", 1081),
                     RelayMode.COPY,
-                    Duration.ofMillis(500),
-                    Duration.ofHours(2),
-                    Duration.ofSeconds(3),
-                    Duration.ofMinutes(1),
-                    8192,
-                    1000,
-                    50,
-                    20)
+                    ProxyServerSettings.Timeouts.of(
+                        Duration.ofMillis(500),
+                        Duration.ofHours(2),
+                        Duration.ofSeconds(3),
+                        Duration.ofMinutes(1)),
+                    ProxyServerSettings.Limits.of(8192, 1000, 50, 20))
                 .withMaxHeaderBytes(32768));
   }
 
@@ -105,14 +103,16 @@ class ProxyConfigLoaderTest {
     assertThat(
             load("policy: { file: p.yaml }\nlimits: { idleTimeout: 7m }", Map.of())
                 .serverSettings()
-                .streamIdleTimeout())
+                .timeouts()
+                .streamIdle())
         .isEqualTo(Duration.ofMinutes(7));
     assertThat(
             load(
                     "policy: { file: p.yaml }\nlimits: { idleTimeout: 7m }",
                     Map.of("ZCPROXY_LIMITS_STREAM_IDLE_TIMEOUT", "40s"))
                 .serverSettings()
-                .streamIdleTimeout())
+                .timeouts()
+                .streamIdle())
         .isEqualTo(Duration.ofSeconds(40));
     assertThat(problems("policy: { file: p.yaml }\nlimits: { streamIdleTimeout: 0s }", Map.of()))
         .singleElement()
@@ -122,11 +122,13 @@ class ProxyConfigLoaderTest {
 
   @Test
   void theHeaderLimitIs16KiBUnlessSetAndReachesTheFrontEnd() throws Exception {
-    assertThat(load("policy: { file: p.yaml }", Map.of()).serverSettings().maxHeaderBytes())
+    assertThat(
+            load("policy: { file: p.yaml }", Map.of()).serverSettings().limits().maxHeaderBytes())
         .isEqualTo(16384);
     assertThat(
             load("policy: { file: p.yaml }\nlimits: { maxHeaderBytes: 65536 }", Map.of())
                 .serverSettings()
+                .limits()
                 .maxHeaderBytes())
         .isEqualTo(65536);
     assertThat(
@@ -134,6 +136,7 @@ class ProxyConfigLoaderTest {
                     "policy: { file: p.yaml }\nlimits: { maxHeaderBytes: 65536 }",
                     Map.of("ZCPROXY_LIMITS_MAX_HEADER_BYTES", "262144"))
                 .serverSettings()
+                .limits()
                 .maxHeaderBytes())
         .isEqualTo(262144);
     assertThat(
@@ -256,7 +259,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_CONNECT_TIMEOUT -> config.limits().connectTimeout();
           case LIMITS_BIND_ACCEPT_TIMEOUT -> config.limits().bindAcceptTimeout();
           case LIMITS_MAX_HANDSHAKE_BYTES -> config.limits().maxHandshakeBytes();
-          case LIMITS_MAX_HEADER_BYTES -> config.serverSettings().maxHeaderBytes();
+          case LIMITS_MAX_HEADER_BYTES -> config.serverSettings().limits().maxHeaderBytes();
           case LIMITS_MAX_CONNECTIONS -> config.limits().maxConnections();
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();

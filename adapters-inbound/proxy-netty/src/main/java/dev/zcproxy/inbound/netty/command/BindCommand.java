@@ -112,7 +112,9 @@ public final class BindCommand {
     EventLoop loop = client.eventLoop();
     acceptTimeout =
         loop.schedule(
-            this::timedOut, context.settings().bindAcceptTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            this::timedOut,
+            context.settings().timeouts().bindAccept().toNanos(),
+            TimeUnit.NANOSECONDS);
     InetSocketAddress local = (InetSocketAddress) client.localAddress();
     ChannelFuture bound =
         new ServerBootstrap()

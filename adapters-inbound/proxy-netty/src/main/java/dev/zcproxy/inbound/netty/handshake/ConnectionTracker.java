@@ -51,9 +51,9 @@ public final class ConnectionTracker implements ConnectionLimits {
 
   public static ConnectionTracker of(ProxyServerSettings settings) {
     return new ConnectionTracker(
-        settings.maxConnections(),
-        settings.maxConnectionsPerSource(),
-        settings.maxConnectionsPerUser());
+        settings.limits().maxConnections(),
+        settings.limits().maxConnectionsPerSource(),
+        settings.limits().maxConnectionsPerUser());
   }
 
   /** Checks a just-accepted connection against the overall and per-source limits. */

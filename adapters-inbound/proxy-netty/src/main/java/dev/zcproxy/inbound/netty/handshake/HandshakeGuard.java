@@ -74,7 +74,8 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    long remaining = settings.handshakeTimeout().toNanos() - (System.nanoTime() - acceptedAtNanos);
+    long remaining =
+        settings.timeouts().handshake().toNanos() - (System.nanoTime() - acceptedAtNanos);
     timer =
         ctx.executor()
             .schedule(() -> trip(ctx, TIMEOUT), Math.max(0, remaining), TimeUnit.NANOSECONDS);
@@ -96,7 +97,7 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         counting = false; // an HTTP method or the HTTP/2 preface: see the class comment
       } else {
         bytesRead += data.readableBytes();
-        if (bytesRead > settings.maxHandshakeBytes()) {
+        if (bytesRead > settings.limits().maxHandshakeBytes()) {
           data.release();
           trip(ctx, TOO_LARGE);
           return;

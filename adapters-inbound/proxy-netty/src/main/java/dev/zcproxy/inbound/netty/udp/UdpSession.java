@@ -217,7 +217,7 @@ public final class UdpSession {
     upstream.closeFuture().addListener(closed -> close());
     context.metrics().tunnelOpened(clientSide.metricsLabel(), ProxyMetrics.UDP);
     clientSide.opened(control);
-    scheduleIdleCheck(context.settings().idleTimeout().toNanos());
+    scheduleIdleCheck(context.settings().timeouts().idle().toNanos());
     InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
     log.debug("UDP session of {}: relaying on {}", control.remoteAddress(), relayAddress);
     replies.success(relayAddress);
@@ -268,7 +268,7 @@ public final class UdpSession {
     if (state != State.OPEN) {
       return;
     }
-    long idleNanos = context.settings().idleTimeout().toNanos();
+    long idleNanos = context.settings().timeouts().idle().toNanos();
     long quietFor = System.nanoTime() - lastActivityNanos;
     if (quietFor >= idleNanos) {
       log.debug("UDP session of {}: idle, closing", control.remoteAddress());

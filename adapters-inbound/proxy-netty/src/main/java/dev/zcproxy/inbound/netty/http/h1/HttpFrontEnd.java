@@ -85,8 +85,8 @@ public final class HttpFrontEnd implements FrontEnd, HttpForwarding {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
     HttpStrictRequestDecoder decoder =
-        new HttpStrictRequestDecoder(context.settings().maxHeaderBytes());
-    Duration idle = context.settings().idleTimeout();
+        new HttpStrictRequestDecoder(context.settings().limits().maxHeaderBytes());
+    Duration idle = context.settings().timeouts().idle();
     Plaintext.addFirst(pipeline, REQUEST_DECODER, decoder);
     pipeline.addLast(RESPONSE_ENCODER, new HttpResponseEncoder());
     pipeline.addLast(

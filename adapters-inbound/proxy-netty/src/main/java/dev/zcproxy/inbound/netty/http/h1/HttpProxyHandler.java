@@ -391,7 +391,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter
         ctx.executor()
             .schedule(
                 this::headTimedOut,
-                context.settings().handshakeTimeout().toNanos(),
+                context.settings().timeouts().handshake().toNanos(),
                 TimeUnit.NANOSECONDS);
   }
 
@@ -435,9 +435,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter
       return;
     }
     if (exchange != null) {
-      exchange.onIdle(context.settings().idleTimeout());
+      exchange.onIdle(context.settings().timeouts().idle());
     } else if (state != State.CLOSING) {
-      log.debug("{}: idle for {}, closing", ctx.channel(), context.settings().idleTimeout());
+      log.debug("{}: idle for {}, closing", ctx.channel(), context.settings().timeouts().idle());
       state = State.CLOSING;
       ctx.close();
     }

@@ -314,7 +314,7 @@ public final class Http2ForwardStream extends ChannelDuplexHandler implements Ht
       ctx.close(); // the client gave up: channelInactive aborts the exchange
     } else if (event instanceof IdleStateEvent) {
       if (exchange != null) {
-        exchange.onIdle(context.settings().streamIdleTimeout()); // 504, or a reset mid-response
+        exchange.onIdle(context.settings().timeouts().streamIdle()); // 504, or a reset mid-response
       } else {
         ctx.close();
       }

@@ -136,8 +136,8 @@ public final class Http2FrontEnd implements FrontEnd {
     context.metrics().connectionAccepted(PROTOCOL);
     ChannelPipeline pipeline = detector.pipeline();
     Http2Session session = new Http2Session(context);
-    Duration idle = context.settings().idleTimeout();
-    Http2FrameCodec codec = newCodec(context.settings().maxHeaderBytes());
+    Duration idle = context.settings().timeouts().idle();
+    Http2FrameCodec codec = newCodec(context.settings().limits().maxHeaderBytes());
     Plaintext.addFirst(pipeline, FRAME_CODEC, codec);
     pipeline.addAfter(
         FRAME_CODEC,
@@ -181,7 +181,7 @@ public final class Http2FrontEnd implements FrontEnd {
     protected void initChannel(Http2StreamChannel stream) {
       Http2FlowCredit.manual(stream);
       session.track(stream);
-      Duration idle = context.settings().streamIdleTimeout();
+      Duration idle = context.settings().timeouts().streamIdle();
       stream
           .pipeline()
           .addLast(

@@ -96,7 +96,7 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
       log.debug(
           "{}: HTTP/2 connection idle for {}, closing",
           ctx.channel(),
-          context.settings().idleTimeout());
+          context.settings().timeouts().idle());
       ctx.close();
       return;
     }

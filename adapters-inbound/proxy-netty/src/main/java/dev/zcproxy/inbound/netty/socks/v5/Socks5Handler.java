@@ -208,7 +208,7 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
 
   /** A token can never be longer than what the handshake may send at all. */
   private Socks5GssapiDecoder gssDecoder(int type) {
-    return new Socks5GssapiDecoder(type, context.settings().maxHandshakeBytes());
+    return new Socks5GssapiDecoder(type, context.settings().limits().maxHandshakeBytes());
   }
 
   private void onGssToken(ChannelHandlerContext ctx, Socks5GssapiMessage message) {

@@ -107,7 +107,7 @@ class HttpTimeoutTest {
     sent.addAll(Delivery.WHOLE.send(client, ascii(GET)));
     text(proxy.upstreams.getFirst());
 
-    client.advanceTimeBy(proxy.settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    client.advanceTimeBy(proxy.settings.timeouts().idle().toNanos(), TimeUnit.NANOSECONDS);
     client.runScheduledPendingTasks();
 
     assertThat(statusLine(text(client))).isEqualTo("HTTP/1.1 504 Gateway Timeout");

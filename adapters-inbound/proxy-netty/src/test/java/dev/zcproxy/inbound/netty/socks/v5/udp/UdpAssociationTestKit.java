@@ -136,12 +136,12 @@ public final class UdpAssociationTestKit implements AutoCloseable {
   }
 
   UdpAssociationTestKit idleTimeout(Duration timeout) {
-    settings = withTimeouts(timeout, settings.bindAcceptTimeout());
+    settings = withTimeouts(timeout, settings.timeouts().bindAccept());
     return this;
   }
 
   public UdpAssociationTestKit bindAcceptTimeout(Duration timeout) {
-    settings = withTimeouts(settings.idleTimeout(), timeout);
+    settings = withTimeouts(settings.timeouts().idle(), timeout);
     return this;
   }
 
@@ -155,14 +155,9 @@ public final class UdpAssociationTestKit implements AutoCloseable {
     return new ProxyServerSettings(
         settings.listen(),
         settings.relay(),
-        settings.handshakeTimeout(),
-        idle,
-        settings.connectTimeout(),
-        bindAccept,
-        settings.maxHandshakeBytes(),
-        0,
-        0,
-        0);
+        ProxyServerSettings.Timeouts.of(
+            settings.timeouts().handshake(), idle, settings.timeouts().connect(), bindAccept),
+        ProxyServerSettings.Limits.of(settings.limits().maxHandshakeBytes(), 0, 0, 0));
   }
 
   ProxyContext context(Transport transport) {
