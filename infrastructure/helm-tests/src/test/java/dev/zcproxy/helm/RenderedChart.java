@@ -131,6 +131,10 @@ final class RenderedChart {
     return objects.stream().filter(o -> podTemplate(o) != null).toList();
   }
 
+  static String dump(List<Map<String, Object>> objects) {
+    return new Yaml().dumpAll(objects.iterator());
+  }
+
   /** A deep copy through YAML, for tests that break an object on purpose. */
   @SuppressWarnings("unchecked")
   static Map<String, Object> deepCopy(Map<String, Object> object) {
