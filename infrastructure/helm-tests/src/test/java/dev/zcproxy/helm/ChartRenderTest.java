@@ -26,6 +26,58 @@ class ChartRenderTest {
         .isEmpty();
   }
 
+  @Test
+  void the_umbrella_packages_with_its_subcharts_and_monitoring_files() throws Exception {
+    java.nio.file.Path out = RenderedChart.workDir().resolve("package");
+    java.nio.file.Files.createDirectories(out);
+    new Helm(RenderedChart.umbrella()).packageIt().withDestination(out).call();
+    java.nio.file.Path tgz = out.resolve("zcproxy-0.1.0.tgz");
+    assertThat(tgz).exists();
+    var names = new java.util.ArrayList<String>();
+    try (var in = new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(tgz))) {
+      byte[] all = in.readAllBytes();
+      // tar: a 512-byte header per entry, the name in its first 100 bytes
+      for (int at = 0; at + 512 <= all.length; ) {
+        String name = new String(all, at, 100, java.nio.charset.StandardCharsets.US_ASCII).trim();
+        name = name.indexOf(0) >= 0 ? name.substring(0, name.indexOf(0)) : name;
+        if (name.isEmpty()) {
+          break;
+        }
+        long size =
+            Long.parseLong(
+                new String(all, at + 124, 11, java.nio.charset.StandardCharsets.US_ASCII).trim(),
+                8);
+        names.add(name);
+        at += 512 + (int) ((size + 511) / 512 * 512);
+      }
+    }
+    assertThat(names)
+        .contains(
+            "zcproxy/Chart.yaml",
+            "zcproxy/values.schema.json",
+            "zcproxy/charts/proxy/Chart.yaml",
+            "zcproxy/charts/state/Chart.yaml",
+            "zcproxy/charts/postgresql/Chart.yaml",
+            "zcproxy/charts/broker/Chart.yaml",
+            "zcproxy/charts/monitoring/Chart.yaml");
+    assertThat(names)
+        .anyMatch(n -> n.matches("zcproxy/charts/monitoring/files/rules/.*rules.*\\.yaml"));
+    assertThat(names)
+        .anyMatch(n -> n.matches("zcproxy/charts/monitoring/files/dashboards/.*\\.json"));
+  }
+
+  @Test
+  void a_cluster_older_than_1_29_is_refused() {
+    assertThatThrownBy(
+            () ->
+                new Helm(RenderedChart.umbrella())
+                    .template()
+                    .withName(RenderedChart.RELEASE)
+                    .withKubeVersion("v1.28.9")
+                    .call())
+        .hasMessageContaining("kubeVersion");
+  }
+
   @ParameterizedTest
   @FieldSource("SETS")
   void every_values_set_renders(String set) {

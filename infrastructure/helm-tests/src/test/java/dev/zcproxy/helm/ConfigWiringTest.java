@@ -174,12 +174,6 @@ class ConfigWiringTest {
         }
       }
     }
-    // The proxy keeps its policy cache private (mode 0700 directory, as an emptyDir with fsGroup).
-    Path cache = root.resolve("var/lib/zcproxy");
-    if (Files.isDirectory(cache)) {
-      Files.setPosixFilePermissions(
-          cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    }
   }
 
   String rerooted(String text) {
