@@ -31,12 +31,43 @@ class ConfigWiringTest {
 
   /** Stand-ins for Secrets the values name but the chart does not create (existingSecret). */
   static final Map<String, String> EXISTING_SECRETS =
-      Map.of(
-          "zcproxy-broker/username", "zcproxy",
-          "zcproxy-broker/password", "s3cr3tBroker",
-          "zcproxy-db/password", "s3cr3tDb",
-          "zcproxy-admin-api-key/api-key", "zcp_0123456789ab_" + "0".repeat(64),
-          "zcproxy-proxy-api-key/api-key", "zcp_ba9876543210_" + "1".repeat(64));
+      new java.util.HashMap<>(
+          Map.of(
+              "zcproxy-broker/username", "zcproxy",
+              "zcproxy-broker/password", "s3cr3tBroker",
+              "zcproxy-db/password", "s3cr3tDb",
+              "zcproxy-admin-api-key/api-key", "zcp_0123456789ab_" + "0".repeat(64),
+              "zcproxy-proxy-api-key/api-key", "zcp_ba9876543210_" + "1".repeat(64)));
+
+  /** The proxy's TLS Secret of external-values: a real certificate, made by openssl. */
+  @org.junit.jupiter.api.BeforeAll
+  static void makeCertificate(@TempDir Path dir) throws Exception {
+    Process openssl =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "tls.key",
+                "-out",
+                "tls.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=zc-proxy.zcproxy.svc")
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(openssl.getInputStream().readAllBytes());
+    assertThat(openssl.waitFor()).as(output).isZero();
+    EXISTING_SECRETS.put("zcproxy-proxy-tls/tls.crt", Files.readString(dir.resolve("tls.crt")));
+    EXISTING_SECRETS.put("zcproxy-proxy-tls/tls.key", Files.readString(dir.resolve("tls.key")));
+  }
 
   @TempDir Path root;
 
@@ -64,6 +95,9 @@ class ConfigWiringTest {
               default -> "amqp://zcproxy:";
             });
     assertThat(loaded.admin()).isPresent();
+    assertThat(loaded.tls())
+        .as("TLS (and with it QUIC) on in external-values only")
+        .matches(tls -> tls.isPresent() == set.equals("external"));
     assertThat(loaded.listen().getPort()).isEqualTo(1080);
   }
 
