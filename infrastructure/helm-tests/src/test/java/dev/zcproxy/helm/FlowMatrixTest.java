@@ -67,6 +67,8 @@ class FlowMatrixTest {
       Endpoint.external("internet-v6", "2001:db8::10", List.of(new Port("https", 443, "TCP")));
   static final Endpoint METADATA =
       Endpoint.external("metadata", "169.254.169.254", List.of(new Port("http", 80, "TCP")));
+  static final Endpoint METADATA_V6 =
+      Endpoint.external("metadata-v6", "fd00:ec2::254", List.of(new Port("http", 80, "TCP")));
   static final Endpoint API_SERVICE =
       Endpoint.external("kubernetes-service", "10.96.0.1", List.of(new Port("https", 443, "TCP")));
   static final Endpoint CNPG_DB =
@@ -105,6 +107,7 @@ class FlowMatrixTest {
           INTERNET,
           INTERNET_V6,
           METADATA,
+          METADATA_V6,
           API_SERVICE,
           CNPG_DB,
           EXT_RABBITMQ,

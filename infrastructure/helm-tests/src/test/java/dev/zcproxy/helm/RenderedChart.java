@@ -66,7 +66,19 @@ final class RenderedChart {
 
   /** The objects rendered under ci/<set>-values.yaml. */
   static List<Map<String, Object>> render(String set) {
-    return RENDERS.computeIfAbsent(set, s -> parse(template(s, Map.of())));
+    return RENDERS.computeIfAbsent(
+        set,
+        s -> {
+          String manifests = template(s, Map.of());
+          try { // kept for reviewers: target/helm-work/rendered/<set>.yaml
+            Path out = workDir().resolve("rendered").resolve(s + ".yaml");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, manifests);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return parse(manifests);
+        });
   }
 
   /** Renders with a values set plus --set overrides; Helm's error surfaces as an exception. */
