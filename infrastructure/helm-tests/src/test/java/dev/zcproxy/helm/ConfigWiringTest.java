@@ -109,7 +109,9 @@ class ConfigWiringTest {
     var container = RenderedChart.list(RenderedChart.map(pod, "spec"), "containers").getFirst();
     mountVolumes(objects, pod, container);
 
-    String parsed = StateConfigProbe.parse(environment(objects, container));
+    Map<String, String> env = new LinkedHashMap<>(imageEnvironment("state"));
+    env.putAll(environment(objects, container)); // the pod's env overrides the image's ENV
+    String parsed = StateConfigProbe.parse(env);
 
     assertThat(parsed)
         .contains("bootstrapKey=true")
@@ -123,6 +125,41 @@ class ConfigWiringTest {
               case "operator" -> "tcp://zc-artemis:61616";
               default -> "amqp://zcproxy:";
             });
+  }
+
+  /**
+   * The ENV an image presets, which the pod's env must live with: read from
+   * infrastructure/docker/<app>/Dockerfile, or, where that file is not in this tree yet, the state
+   * image's ENV as P7's image work defines it (2026-12-07).
+   */
+  static Map<String, String> imageEnvironment(String app) throws java.io.IOException {
+    Path dockerfile =
+        RenderedChart.sourceDir().resolveSibling("docker").resolve(app).resolve("Dockerfile");
+    Map<String, String> env = new LinkedHashMap<>();
+    if (!Files.exists(dockerfile)) {
+      if (app.equals("state")) {
+        env.put("ZCPROXY_STATE_LISTEN", "0.0.0.0:8080");
+        env.put("ZCPROXY_STATE_BROKER_DATA_DIR", "/var/lib/zcproxy/broker");
+      }
+      return env;
+    }
+    String text = Files.readString(dockerfile).replace("\\\n", " ");
+    boolean finalStage = false;
+    for (String line : text.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.startsWith("FROM ")) {
+        finalStage = true;
+        env.clear(); // only the last stage's ENV reaches the image
+      } else if (finalStage && trimmed.startsWith("ENV ")) {
+        for (String pair : trimmed.substring(4).trim().split("\\s+")) {
+          int eq = pair.indexOf('=');
+          if (eq > 0) {
+            env.put(pair.substring(0, eq), pair.substring(eq + 1).replace("\"", ""));
+          }
+        }
+      }
+    }
+    return env;
   }
 
   static Map<String, Object> workload(List<Map<String, Object>> objects, String name) {
