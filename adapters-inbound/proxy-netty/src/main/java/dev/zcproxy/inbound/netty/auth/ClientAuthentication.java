@@ -48,29 +48,57 @@ public final class ClientAuthentication {
         new ThreadPoolExecutor.AbortPolicy());
   }
 
+  /** Login work that may block: a password hash, a Kerberos ticket. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run() throws Exception;
+  }
+
   /**
-   * Checks the credentials off the event loop. The future completes on the client's event loop,
-   * never with a failure: an unexpected error in the use case is logged by the caller's listener as
-   * a rejected login.
+   * Runs {@code work} on the authentication pool, never on the event loop. The future completes on
+   * the client's event loop: with the work's result, with what it threw, or with a {@link
+   * RejectedExecutionException} when the pool's queue is full (the caller counts that as
+   * throttled).
    */
-  public static Future<AuthResult> authenticate(
-      ProxyContext context, Channel client, Credentials credentials) {
-    Promise<AuthResult> answer = client.eventLoop().newPromise();
-    AuthenticateCommand command = new AuthenticateCommand(credentials, source(client));
+  public static <T> Future<T> offEventLoop(ProxyContext context, Channel client, Work<T> work) {
+    Promise<T> answer = client.eventLoop().newPromise();
     try {
       context
           .authenticationExecutor()
           .execute(
               () -> {
                 try {
-                  answer.trySuccess(context.authentication().authenticate(command));
-                } catch (RuntimeException unexpected) {
-                  answer.tryFailure(unexpected);
+                  answer.trySuccess(work.run());
+                } catch (Exception failed) {
+                  answer.tryFailure(failed);
                 }
               });
     } catch (RejectedExecutionException overloaded) {
-      answer.trySuccess(OVERLOADED);
+      answer.tryFailure(overloaded);
     }
+    return answer;
+  }
+
+  /**
+   * Checks the credentials off the event loop. The future completes on the client's event loop,
+   * with {@link AuthResult.Throttled} when the pool is full; it fails only on an unexpected error
+   * in the use case, which the caller's listener logs as a rejected login.
+   */
+  public static Future<AuthResult> authenticate(
+      ProxyContext context, Channel client, Credentials credentials) {
+    AuthenticateCommand command = new AuthenticateCommand(credentials, source(client));
+    Promise<AuthResult> answer = client.eventLoop().newPromise();
+    offEventLoop(context, client, () -> context.authentication().authenticate(command))
+        .addListener(
+            (Future<AuthResult> done) -> {
+              if (done.isSuccess()) {
+                answer.trySuccess(done.getNow());
+              } else if (done.cause() instanceof RejectedExecutionException) {
+                answer.trySuccess(OVERLOADED);
+              } else {
+                answer.tryFailure(done.cause());
+              }
+            });
     return answer;
   }
 

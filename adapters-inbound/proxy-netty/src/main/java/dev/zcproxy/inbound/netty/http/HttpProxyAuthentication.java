@@ -130,28 +130,20 @@ public final class HttpProxyAuthentication {
       fail(principal, context, protocol, challenges, "malformed", "malformed Negotiate token");
       return principal;
     }
-    Promise<String> client = connection.eventLoop().newPromise();
-    try {
-      context
-          .authenticationExecutor()
-          .execute(
-              () -> {
-                try (KerberosExchange exchange =
-                    context.settings().kerberos().orElseThrow().newExchange()) {
-                  if (exchange.accept(token) instanceof KerberosExchange.Step.Established done) {
-                    client.trySuccess(done.client());
-                  } else {
-                    client.tryFailure(
-                        new GSSException(
-                            GSSException.DEFECTIVE_TOKEN, 0, "needs more than one round"));
-                  }
-                } catch (GSSException | RuntimeException refused) {
-                  client.tryFailure(refused);
+    Future<String> client =
+        ClientAuthentication.offEventLoop(
+            context,
+            connection,
+            () -> {
+              try (KerberosExchange exchange =
+                  context.settings().kerberos().orElseThrow().newExchange()) {
+                if (exchange.accept(token) instanceof KerberosExchange.Step.Established done) {
+                  return done.client();
                 }
-              });
-    } catch (RejectedExecutionException overloaded) {
-      client.tryFailure(overloaded);
-    }
+                throw new GSSException(
+                    GSSException.DEFECTIVE_TOKEN, 0, "needs more than one round");
+              }
+            });
     client.addListener(
         (Future<String> accepted) -> {
           if (!accepted.isSuccess()) {

@@ -25,7 +25,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.ietf.jgss.GSSException;
@@ -214,21 +213,9 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
   private void onGssToken(ChannelHandlerContext ctx, Socks5GssapiMessage message) {
     state = State.GSS_ACCEPTING;
     KerberosExchange exchange = kerberos;
-    Promise<KerberosExchange.Step> step = ctx.executor().newPromise();
-    try {
-      context
-          .authenticationExecutor()
-          .execute(
-              () -> {
-                try {
-                  step.trySuccess(exchange.accept(message.token()));
-                } catch (GSSException | RuntimeException refused) {
-                  step.tryFailure(refused);
-                }
-              });
-    } catch (RejectedExecutionException overloaded) {
-      step.tryFailure(overloaded);
-    }
+    Future<KerberosExchange.Step> step =
+        ClientAuthentication.offEventLoop(
+            context, ctx.channel(), () -> exchange.accept(message.token()));
     step.addListener(
         (Future<KerberosExchange.Step> answer) -> {
           if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
