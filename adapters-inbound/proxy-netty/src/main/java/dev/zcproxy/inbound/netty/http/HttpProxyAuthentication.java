@@ -5,6 +5,7 @@ import dev.zcproxy.domain.auth.Credentials;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosExchange;
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosLogin;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -13,8 +14,6 @@ import io.netty.util.concurrent.Promise;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.RejectedExecutionException;
-import org.ietf.jgss.GSSException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,62 +129,47 @@ public final class HttpProxyAuthentication {
       fail(principal, context, protocol, challenges, "malformed", "malformed Negotiate token");
       return principal;
     }
-    Future<String> client =
-        ClientAuthentication.offEventLoop(
-            context,
-            connection,
-            () -> {
-              try (KerberosExchange exchange =
-                  context.settings().kerberos().orElseThrow().newExchange()) {
-                if (exchange.accept(token) instanceof KerberosExchange.Step.Established done) {
-                  return done.client();
+    KerberosExchange exchange = context.settings().kerberos().orElseThrow().newExchange();
+    KerberosLogin.accept(context, connection, exchange, token)
+        .addListener(
+            (Future<KerberosLogin.Outcome> done) -> {
+              exchange.close();
+              switch (done.getNow()) {
+                case KerberosLogin.Outcome.LoggedIn in -> principal.setSuccess(in.principal());
+                case KerberosLogin.Outcome.Continue more -> {
+                  log.debug("{}: Negotiate token refused: needs more than one round", connection);
+                  fail(
+                      principal,
+                      context,
+                      protocol,
+                      challenges,
+                      "bad_token",
+                      "Kerberos authentication failed");
                 }
-                throw new GSSException(
-                    GSSException.DEFECTIVE_TOKEN, 0, "needs more than one round");
+                case KerberosLogin.Outcome.TicketRefused(String reason, String detail) -> {
+                  log.debug("{}: Negotiate token refused: {}", connection, detail);
+                  fail(
+                      principal,
+                      context,
+                      protocol,
+                      challenges,
+                      reason,
+                      "Kerberos authentication failed");
+                }
+                case KerberosLogin.Outcome.LoginFailed failed ->
+                    fail(principal, context, protocol, challenges, "error", "login failed");
+                case KerberosLogin.Outcome.PrincipalRefused(String reason, String client) -> {
+                  log.debug("{}: Kerberos principal {} refused: {}", connection, client, reason);
+                  fail(
+                      principal,
+                      context,
+                      protocol,
+                      challenges,
+                      reason,
+                      "this Kerberos principal may not use the proxy");
+                }
               }
             });
-    client.addListener(
-        (Future<String> accepted) -> {
-          if (!accepted.isSuccess()) {
-            boolean overloaded = accepted.cause() instanceof RejectedExecutionException;
-            log.debug("{}: Negotiate token refused: {}", connection, accepted.cause().toString());
-            fail(
-                principal,
-                context,
-                protocol,
-                challenges,
-                overloaded ? "throttled" : "bad_token",
-                "Kerberos authentication failed");
-            return;
-          }
-          String name = accepted.getNow();
-          ClientAuthentication.authenticate(
-                  context, connection, new Credentials.KerberosPrincipal(name))
-              .addListener(
-                  (Future<AuthResult> answer) -> {
-                    if (!answer.isSuccess()) {
-                      log.warn("{}: mapping {} failed", connection, name, answer.cause());
-                      fail(principal, context, protocol, challenges, "error", "login failed");
-                    } else if (answer.getNow() instanceof AuthResult.Authenticated ok) {
-                      log.debug(
-                          "{}: Kerberos principal {} is {}",
-                          connection,
-                          name,
-                          ok.principal().name());
-                      principal.setSuccess(ok.principal());
-                    } else {
-                      String reason = ClientAuthentication.failureLabel(answer.getNow());
-                      log.debug("{}: Kerberos principal {} refused: {}", connection, name, reason);
-                      fail(
-                          principal,
-                          context,
-                          protocol,
-                          challenges,
-                          reason,
-                          "this Kerberos principal may not use the proxy");
-                    }
-                  });
-        });
     return principal;
   }
 

@@ -6,6 +6,7 @@ import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosExchange;
+import dev.zcproxy.inbound.netty.auth.kerberos.KerberosLogin;
 import dev.zcproxy.inbound.netty.command.BindCommand;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
@@ -26,7 +27,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import org.ietf.jgss.GSSException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -213,76 +213,50 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
   private void onGssToken(ChannelHandlerContext ctx, Socks5GssapiMessage message) {
     state = State.GSS_ACCEPTING;
     KerberosExchange exchange = kerberos;
-    Future<KerberosExchange.Step> step =
-        ClientAuthentication.offEventLoop(
-            context, ctx.channel(), () -> exchange.accept(message.token()));
-    step.addListener(
-        (Future<KerberosExchange.Step> answer) -> {
-          if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
-            exchange.close(); // the handshake ended meanwhile; nobody else touches it now
-            return;
-          }
-          if (!answer.isSuccess()) {
-            String reason =
-                answer.cause() instanceof RejectedExecutionException ? "throttled" : "bad_token";
-            refuseGss(ctx, reason, answer.cause().toString());
-            return;
-          }
-          switch (answer.getNow()) {
-            case KerberosExchange.Step.Continue(byte[] token) -> {
-              ctx.writeAndFlush(
-                  new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token)
-                      .encode(ctx.alloc()));
-              nextPhase(
-                  ctx,
-                  State.AWAIT_GSS_TOKEN,
-                  Socks5FrontEnd.GSSAPI_DECODER,
-                  Socks5FrontEnd.GSSAPI_DECODER,
-                  gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
-            }
-            case KerberosExchange.Step.Established(byte[] token, String client) ->
-                onGssEstablished(ctx, token, client);
-          }
-        });
+    KerberosLogin.accept(context, ctx.channel(), exchange, message.token())
+        .addListener(
+            (Future<KerberosLogin.Outcome> done) -> {
+              if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
+                exchange.close(); // the handshake ended meanwhile; nobody else touches it now
+                return;
+              }
+              switch (done.getNow()) {
+                case KerberosLogin.Outcome.Continue(byte[] token) -> {
+                  ctx.writeAndFlush(
+                      new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token)
+                          .encode(ctx.alloc()));
+                  nextPhase(
+                      ctx,
+                      State.AWAIT_GSS_TOKEN,
+                      Socks5FrontEnd.GSSAPI_DECODER,
+                      Socks5FrontEnd.GSSAPI_DECODER,
+                      gssDecoder(Socks5GssapiMessage.AUTHENTICATION));
+                }
+                case KerberosLogin.Outcome.LoggedIn(Principal who, String client, byte[] token) ->
+                    onGssLoggedIn(ctx, who, token);
+                case KerberosLogin.Outcome.TicketRefused(String reason, String detail) ->
+                    refuseGss(ctx, reason, detail);
+                case KerberosLogin.Outcome.LoginFailed failed ->
+                    refuseGss(ctx, "error", "mapping failed");
+                case KerberosLogin.Outcome.PrincipalRefused(String reason, String client) ->
+                    refuseGss(ctx, reason, client);
+              }
+            });
   }
 
-  /** The ticket is good: the policy decides whom it stands for before the client learns more. */
-  private void onGssEstablished(ChannelHandlerContext ctx, byte[] token, String client) {
-    ClientAuthentication.authenticate(
-            context, ctx.channel(), new Credentials.KerberosPrincipal(client))
-        .addListener(
-            answer -> {
-              if (state != State.GSS_ACCEPTING || !ctx.channel().isActive()) {
-                return;
-              }
-              if (!answer.isSuccess()) {
-                log.warn(
-                    "{}: mapping Kerberos principal {} failed",
-                    ctx.channel(),
-                    client,
-                    answer.cause());
-                refuseGss(ctx, "error", "mapping failed");
-                return;
-              }
-              AuthResult result = (AuthResult) answer.getNow();
-              if (!(result instanceof AuthResult.Authenticated authenticated)) {
-                refuseGss(ctx, ClientAuthentication.failureLabel(result), client);
-                return;
-              }
-              principal = authenticated.principal();
-              log.debug("{}: Kerberos principal {} is {}", ctx.channel(), client, principal.name());
-              if (token != null) {
-                ctx.writeAndFlush(
-                    new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token)
-                        .encode(ctx.alloc()));
-              }
-              nextPhase(
-                  ctx,
-                  State.AWAIT_GSS_PROTECTION,
-                  Socks5FrontEnd.GSSAPI_DECODER,
-                  Socks5FrontEnd.GSSAPI_DECODER,
-                  gssDecoder(Socks5GssapiMessage.PROTECTION));
-            });
+  /** The policy knows whom the ticket stands for: on to the protection level. */
+  private void onGssLoggedIn(ChannelHandlerContext ctx, Principal who, byte[] token) {
+    principal = who;
+    if (token != null) {
+      ctx.writeAndFlush(
+          new Socks5GssapiMessage(Socks5GssapiMessage.AUTHENTICATION, token).encode(ctx.alloc()));
+    }
+    nextPhase(
+        ctx,
+        State.AWAIT_GSS_PROTECTION,
+        Socks5FrontEnd.GSSAPI_DECODER,
+        Socks5FrontEnd.GSSAPI_DECODER,
+        gssDecoder(Socks5GssapiMessage.PROTECTION));
   }
 
   /**
