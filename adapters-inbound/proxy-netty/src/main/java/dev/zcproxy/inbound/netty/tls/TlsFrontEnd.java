@@ -51,13 +51,13 @@ public final class TlsFrontEnd {
   public static final String SSL = "tls";
 
   /** The metrics label of the TLS layer, before (or instead of) the protocol inside it. */
-  public static final String PROTOCOL = "tls";
+  static final String PROTOCOL = "tls";
 
   /** The rejection reason of a failed TLS handshake. */
   static final String HANDSHAKE_FAILED = "handshake";
 
   /** A TLS record of content type handshake: how every TLS connection starts. */
-  public static final int HANDSHAKE_RECORD = 0x16;
+  static final int HANDSHAKE_RECORD = 0x16;
 
   private final SslProvider provider;
   private final TlsSessionHandler session;
@@ -139,7 +139,7 @@ public final class TlsFrontEnd {
   }
 
   /** Whether a channel's bytes on the wire are TLS records: a socket relay must never take it. */
-  public static boolean carriesTls(Channel channel) {
+  static boolean carriesTls(Channel channel) {
     return channel.pipeline().get(SslHandler.class) != null;
   }
 
@@ -147,7 +147,7 @@ public final class TlsFrontEnd {
    * Puts the TLS layer in front of {@code sniffer}'s position and takes the sniffer out; the caller
    * then fires the first bytes from the sniffer's context, into the SslHandler.
    */
-  public void install(ChannelHandlerContext sniffer) {
+  void install(ChannelHandlerContext sniffer) {
     ChannelPipeline pipeline = sniffer.pipeline();
     SslHandler ssl = served.context().newHandler(sniffer.alloc());
     ssl.setHandshakeTimeoutMillis(0); // the HandshakeGuard's clock covers the TLS handshake

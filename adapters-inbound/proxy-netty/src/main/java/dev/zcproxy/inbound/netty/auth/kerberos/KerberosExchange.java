@@ -12,7 +12,7 @@ import org.ietf.jgss.MessageProp;
 public final class KerberosExchange implements AutoCloseable {
 
   /** What one accepted token leads to. */
-  public sealed interface Step {
+  sealed interface Step {
     /** The client owes another token; send it {@code token}. */
     record Continue(byte[] token) implements Step {}
 
@@ -34,7 +34,7 @@ public final class KerberosExchange implements AutoCloseable {
    *
    * @throws GSSException when the token is malformed, forged, expired, replayed or not for us
    */
-  public Step accept(byte[] token) throws GSSException {
+  Step accept(byte[] token) throws GSSException {
     byte[] answer = context.acceptSecContext(token, 0, token.length);
     if (!context.isEstablished()) {
       if (answer == null || answer.length == 0) {

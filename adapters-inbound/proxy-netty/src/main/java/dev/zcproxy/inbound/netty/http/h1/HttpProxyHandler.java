@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * connection that stays silent that long is closed without a word, and one that sent part of a head
  * gets 408.
  */
-public final class HttpProxyHandler extends ChannelInboundHandlerAdapter
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter
     implements HandshakeStage, HttpForwardClient {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
 
@@ -345,12 +345,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter
 
   // --- called by HttpConnectReplies ---
 
-  public void tunnelEstablished() {
+  void tunnelEstablished() {
     ctx.channel().writeAndFlush(HttpResponses.connectionEstablished());
   }
 
   /** The same answer as a refused forwarded request: a 403 names the policy rule. */
-  public void tunnelRefused(ProxyRefusal refusal) {
+  void tunnelRefused(ProxyRefusal refusal) {
     refuse(HttpRejection.ofRefusal(refusal));
   }
 

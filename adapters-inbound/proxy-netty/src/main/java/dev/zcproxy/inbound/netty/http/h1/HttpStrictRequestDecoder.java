@@ -25,7 +25,7 @@ import java.util.List;
  * tunnel (a client may start its TLS handshake without waiting for the 200), so they are passed on
  * as they are instead of being parsed as the next request.
  */
-public final class HttpStrictRequestDecoder extends HttpRequestDecoder {
+final class HttpStrictRequestDecoder extends HttpRequestDecoder {
   public static final int MAX_REQUEST_LINE = HttpLimits.MAX_REQUEST_LINE;
 
   /** The largest piece of a body one message carries: bodies stream, they are never gathered. */

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *       complete.
  * </ul>
  */
-public final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwardClient {
+final class Http2ForwardStream extends ChannelDuplexHandler implements HttpForwardClient {
   private static final Logger log = LoggerFactory.getLogger(Http2ForwardStream.class);
 
   /** A piece of the request body and the window credit it holds. */

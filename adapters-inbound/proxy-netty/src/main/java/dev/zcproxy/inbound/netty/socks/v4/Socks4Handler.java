@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * when the policy admits anonymous clients, and then matches only rules that name no user or group.
  * Otherwise the reply is 0x5B.
  */
-public final class Socks4Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
+final class Socks4Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
   private static final Logger log = LoggerFactory.getLogger(Socks4Handler.class);
 
   enum State {
@@ -39,7 +39,7 @@ public final class Socks4Handler extends ChannelInboundHandlerAdapter implements
   private final EarlyData earlyData = new EarlyData();
   private State state = State.AWAIT_REQUEST;
 
-  public Socks4Handler(ProxyContext context) {
+  Socks4Handler(ProxyContext context) {
     this.context = context;
   }
 

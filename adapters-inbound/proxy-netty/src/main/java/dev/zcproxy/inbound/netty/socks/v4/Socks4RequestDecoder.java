@@ -20,7 +20,7 @@ import java.util.List;
  * rather than at the handshake timeout. Every refusal is 0x5B, the only failure code SOCKS4 has
  * that does not concern identd.
  */
-public final class Socks4RequestDecoder extends ByteToMessageDecoder {
+final class Socks4RequestDecoder extends ByteToMessageDecoder {
   static final int MAX_FIELD_LENGTH = 255;
   private static final int HEADER_LENGTH = 8;
 

@@ -12,7 +12,7 @@ import java.util.List;
  * greeting that offers nothing, which the handler refuses with 0xFF. Bytes after the greeting stay
  * here until the handler replaces this decoder; Netty then hands them to the next phase's decoder.
  */
-public final class Socks5GreetingDecoder extends ByteToMessageDecoder {
+final class Socks5GreetingDecoder extends ByteToMessageDecoder {
 
   enum State {
     READ_HEADER,

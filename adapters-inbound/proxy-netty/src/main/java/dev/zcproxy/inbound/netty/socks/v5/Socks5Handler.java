@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *       to {@link BindCommand} and {@link UdpAssociation} after the handshake handlers are gone.
  * </ul>
  */
-public final class Socks5Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
+final class Socks5Handler extends ChannelInboundHandlerAdapter implements HandshakeStage {
   private static final Logger log = LoggerFactory.getLogger(Socks5Handler.class);
 
   enum State {
@@ -77,7 +77,7 @@ public final class Socks5Handler extends ChannelInboundHandlerAdapter implements
   /** Set once a protection level above "none" is granted: every later reply goes through it. */
   private Socks5GssapiEncapsulation encapsulation;
 
-  public Socks5Handler(ProxyContext context) {
+  Socks5Handler(ProxyContext context) {
     this.context = context;
   }
 

@@ -14,7 +14,7 @@ import java.net.InetSocketAddress;
  * @param fragment the FRAG octet; 0 is a whole datagram, anything else a fragment
  * @param destination DST.ADDR and DST.PORT, exactly as the client wrote them
  */
-public record Socks5UdpHeader(int fragment, Destination destination) {
+record Socks5UdpHeader(int fragment, Destination destination) {
 
   /** RSV(2) and FRAG(1), the part in front of the address block. */
   private static final int PREFIX_LENGTH = 3;
@@ -50,13 +50,13 @@ public record Socks5UdpHeader(int fragment, Destination destination) {
   }
 
   /** How many bytes {@link #write} produces for {@code source}. */
-  public static int encodedLength(InetSocketAddress source) {
+  static int encodedLength(InetSocketAddress source) {
     int addressBytes = source.getAddress() instanceof Inet6Address ? 16 : 4;
     return PREFIX_LENGTH + 1 + addressBytes + 2;
   }
 
   /** Writes the header for a whole (unfragmented) datagram that came from {@code source}. */
-  public static void write(ByteBuf out, InetSocketAddress source) {
+  static void write(ByteBuf out, InetSocketAddress source) {
     out.writeZero(PREFIX_LENGTH);
     Socks5Address.write(out, source);
   }
