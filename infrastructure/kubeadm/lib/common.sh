@@ -320,6 +320,8 @@ ssh_args() {
   _out=(-o BatchMode=yes -o "ConnectTimeout=$ZK_SSH_CONNECT_TIMEOUT" -o ServerAliveInterval=5
     -o ServerAliveCountMax=3 -o "StrictHostKeyChecking=$ZK_SSH_STRICT_HOST_KEYS" -o LogLevel=ERROR
     -p "${NODE_PORT[$node]}" -l "${NODE_USER[$node]}")
+  # One multiplexed connection per node for the length of a phase (closed by phase_begin's trap).
+  [[ -n ${ZK_CONTROL_DIR:-} ]] && _out+=(-o ControlMaster=auto -o "ControlPath=$ZK_CONTROL_DIR/%C" -o ControlPersist=120)
   [[ -n $ZK_SSH_CONFIG_FILE ]] && _out=(-F "$ZK_SSH_CONFIG_FILE" "${_out[@]}")
   [[ -n $ZK_SSH_KNOWN_HOSTS ]] && _out+=(-o "UserKnownHostsFile=$ZK_SSH_KNOWN_HOSTS")
   [[ -n ${NODE_KEY[$node]} ]] && _out+=(-i "${NODE_KEY[$node]}" -o IdentitiesOnly=yes)
@@ -481,11 +483,27 @@ phase_begin() {
   [[ $- != *x* ]] || { echo "error: refusing to run with xtrace on: it would print join secrets" >&2; exit 1; }
   load_env "${CLUSTER_ENV:?set CLUSTER_ENV=FILE (see cluster.env.example)}" || exit 1
   load_inventory "${INVENTORY:?set INVENTORY=FILE (see inventory.example)}" || exit 1
+  if ! dry_run; then
+    ZK_CONTROL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zk-ssh.XXXXXX")
+    trap close_connections EXIT
+  fi
   if [[ -n ${LOG_DIR:-} ]] && ! dry_run; then
     mkdir -p "$LOG_DIR"
     LOG_FILE=$LOG_DIR/kubeadm.log
   fi
   if dry_run; then printf '== plan %s (nothing is run)\n' "$ZK_PHASE"; else log "$ZK_PHASE" "phase start"; fi
+}
+
+# close_connections: ends the phase's multiplexed SSH connections and removes their sockets.
+close_connections() {
+  local node
+  local -a opts
+  [[ -n ${ZK_CONTROL_DIR:-} && -d $ZK_CONTROL_DIR ]] || return 0
+  for node in "${NODES[@]}"; do
+    ssh_args "$node" opts
+    ssh "${opts[@]}" -O exit "${NODE_ADDR[$node]}" >/dev/null 2>&1 || true
+  done
+  rm -rf "$ZK_CONTROL_DIR"
 }
 
 phase_end() {
