@@ -1,4 +1,7 @@
 #!/usr/bin/env bats
+# Expected remote commands are matched literally:
+# shellcheck disable=SC2016
+# shellcheck source-path=SCRIPTDIR
 # The SSH lab: three nodes (cp1, cp2 control-plane; wk1 worker) in network namespaces, each
 # with its own sshd; the real `make` runs the real phase scripts over real ssh, and on the
 # nodes kubeadm, kubectl, helm, apt-get, apt-mark, dpkg-query, systemctl, modprobe, sysctl,
@@ -9,7 +12,6 @@ setup_file() {
   local d kd
   kd=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
   d=$(mktemp -d /tmp/zcp8-lab.XXXXXX)
-  # shellcheck source=lab/lab.sh
   source "$BATS_TEST_DIRNAME/lab/lab.sh"
   lab_up "$d" cp1:control-plane cp2:control-plane wk1:worker
   declare -p LAB_DIR LAB_ID LAB_NETNS LAB_NODES | sed 's/^declare /declare -g /' >"$BATS_FILE_TMPDIR/lab.vars"
@@ -21,17 +23,17 @@ setup_file() {
 }
 
 teardown_file() {
-  # shellcheck source=lab/lab.sh
   source "$BATS_TEST_DIRNAME/lab/lab.sh"
   if [[ -f $BATS_FILE_TMPDIR/lab.vars ]]; then
+    # shellcheck source=/dev/null
     source "$BATS_FILE_TMPDIR/lab.vars"
     lab_down
   fi
 }
 
 setup() {
-  # shellcheck source=lab/lab.sh
   source "$BATS_TEST_DIRNAME/lab/lab.sh"
+  # shellcheck source=/dev/null
   source "$BATS_FILE_TMPDIR/lab.vars"
   KD=$(cat "$BATS_FILE_TMPDIR/kd")
   OUT=$BATS_FILE_TMPDIR

@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
+# Expected remote commands are matched literally:
+# shellcheck disable=SC2016
+# shellcheck source-path=SCRIPTDIR
 # Pure functions of lib/common.sh: inventory and cluster.env parsing (bad lines included),
 # version pinning, config rendering (checked against the v1beta4 schema), secret redaction.
 
 setup() {
   KD=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-  # shellcheck source=../lib/common.sh
-  source "$KD/lib/common.sh"
+  source "$BATS_TEST_DIRNAME/../lib/common.sh"
   T=$BATS_TEST_TMPDIR
   KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
   TOKEN=abcdef.0123456789abcdef
