@@ -379,7 +379,7 @@ step() {
     plan "$node" act "$act"
     return 0
   fi
-  if on "$node" "$check" >/dev/null; then
+  if on "$node" "$check" >/dev/null 2>>"${LOG_FILE:-/dev/null}"; then
     log "$node" "ok       $what"
     return 0
   fi
@@ -409,7 +409,7 @@ step_stdin() {
     plan "$node" act "$act" "$desc"
     return 0
   fi
-  if on "$node" "$check" >/dev/null; then
+  if on "$node" "$check" >/dev/null 2>>"${LOG_FILE:-/dev/null}"; then
     log "$node" "ok       $what"
     return 0
   fi

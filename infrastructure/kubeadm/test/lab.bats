@@ -181,6 +181,25 @@ etc_snapshot() {
     "$LAB_DIR/cluster/cluster.json"
 }
 
+@test "make reset tears down the workers first and the first control-plane node last; again, it changes nothing" {
+  run lab_make reset
+  [ "$status" -eq 0 ] || { echo "$output" | tail -20; return 1; }
+  wk=$(first_ns wk1 kubeadm reset)
+  cp2=$(first_ns cp2 kubeadm reset)
+  cp1=$(first_ns cp1 kubeadm reset)
+  [[ -n $wk && -n $cp2 && -n $cp1 ]]
+  ((wk < cp2))
+  ((cp2 < cp1))
+  lab_ssh cp1 '[ ! -e /etc/kubernetes/admin.conf ] && [ ! -e /etc/kubernetes/manifests/kube-vip.yaml ]'
+  lab_ssh wk1 '[ ! -e /etc/kubernetes/kubelet.conf ]'
+  local before
+  before=$(cat "$LAB_DIR"/nodes/*/journal.jsonl | grep -c '"mutating": true')
+  run lab_make reset
+  [ "$status" -eq 0 ]
+  [[ $output == *"[reset] phase done, 0 change(s)"* ]]
+  [ "$(cat "$LAB_DIR"/nodes/*/journal.jsonl | grep -c '"mutating": true')" -eq "$before" ]
+}
+
 @test "a node whose sshd is stopped fails preflight with a message naming it" {
   lab_stop_sshd wk1
   before=$(wc -l <"$LAB_DIR/nodes/cp1/remote.log")

@@ -64,6 +64,8 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PrintMotd no
+PrintLastLog no
+UseDNS no
 MaxStartups 100:30:200
 LogLevel ERROR
 SetEnv ZCP8_NODE=$name ZCP8_NODE_DIR=$dir ZCP8_CLUSTER_DIR=$LAB_DIR/cluster
