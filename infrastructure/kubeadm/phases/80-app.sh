@@ -19,7 +19,7 @@ fi
 [[ -f $values ]] || die "values file not found: $values (CHART_VALUES in $CLUSTER_ENV)"
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage"; close_connections' EXIT
 cp -R "$chart" "$stage/chart"
 cp "$values" "$stage/values.yaml"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$stage" -cf "$stage.tar" chart values.yaml

@@ -19,6 +19,7 @@ setup_file() {
     "$BATS_TEST_DIRNAME/fixtures/lab-cluster.env.in" >"$d/cluster.env"
   # lab_up's own reachability probes are not part of any run.
   for n in "${LAB_NODES[@]}"; do : >"$d/nodes/$n/remote.log"; done
+  mkdir "$d/client-tmp"
   echo "$kd" >"$BATS_FILE_TMPDIR/kd"
 }
 
@@ -43,7 +44,7 @@ setup() {
 
 # lab_make TARGET [VAR=VALUE...]: the real make, in the client namespace, against the lab.
 lab_make() {
-  lab_run make -C "$KD" --no-print-directory "$@" INVENTORY="$LAB_DIR/inventory" \
+  lab_run env TMPDIR="$LAB_DIR/client-tmp" make -C "$KD" --no-print-directory "$@" INVENTORY="$LAB_DIR/inventory" \
     CLUSTER_ENV="$LAB_DIR/cluster.env" LOG_DIR="$LAB_DIR/logs"
 }
 
@@ -152,6 +153,8 @@ etc_snapshot() {
   done
   etc_snapshot >"$OUT/etc.after"
   diff "$OUT/etc.before" "$OUT/etc.after"
+  # Every phase closed its SSH connections and removed its temp dirs on the client.
+  [ -z "$(ls -A "$LAB_DIR/client-tmp")" ] || { ls -la "$LAB_DIR/client-tmp"; return 1; }
   cp "$OUT/figures" "${ZCP8_FIGURES:-/dev/null}" 2>/dev/null || true
 }
 
