@@ -8,7 +8,8 @@
 # They are tagged with the exact names the Dockerfiles' FROM lines use, and buildah never pulls.
 #
 # The build stages really run Maven inside the image (./mvnw ... package), with the machine's
-# ~/.m2 mounted at /root/.m2 and -o, so nothing is downloaded twice.
+# ~/.m2 mounted at /root/.m2 and -o, so nothing is downloaded twice. The two Dockerfiles share
+# their build stage word for word and buildah caches layers (--layers), so Maven runs once.
 #
 # Checks: the proxy answers /healthz and /readyz and carries a SOCKS5 request (curl
 # --socks5-hostname to a loopback HTTP server), and its AOT cache is accepted (-XX:AOTMode=on);
@@ -113,7 +114,7 @@ make_stand_in_images() {
 build_image() {
   local app=$1 begun=$SECONDS
   log "buildah bud $app"
-  "${buildah_cmd[@]}" bud --isolation chroot --pull=never --layers=false \
+  "${buildah_cmd[@]}" bud --isolation chroot --pull=never --layers \
     -f "$docker_dir/$app/Dockerfile" --ignorefile "$docker_dir/$app/Dockerfile.dockerignore" \
     --build-arg MAVEN_FLAGS=-o -v "$HOME/.m2:/root/.m2" \
     -t "localhost/zcproxy-$app:test" "$repo" >"$work/build-$app.log" 2>&1 ||
@@ -277,6 +278,7 @@ check_state() {
   user=$(image_user "$image")
   [[ $user == 10001* ]] || fail "the state image's USER is '$user', not 10001"
   mapfile -t command < <(image_command "$image")
+  [[ ${command[*]} == *--enable-native-access=ALL-UNNAMED* ]] || fail "no --enable-native-access"
   port=$(free_port)
   broker=$(free_port)
   {
