@@ -93,6 +93,7 @@ final class ProxyApplication implements AutoCloseable {
     readiness.policyLoadedWhen(policy::hasPolicy);
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ProcessMetrics.bind(registry);
+    readiness.bindMetrics(registry);
     policy.bindMetrics(registry);
     ActivePolicy active = policy.activePolicy();
     var authenticate =

@@ -12,7 +12,9 @@ import dev.zcproxy.outbound.jpa.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -36,6 +38,8 @@ public final class LiveStateService implements AutoCloseable {
   private final String adminKey;
   private final Map<String, String> environment;
   private StateProcess process;
+  private StateProcess primary;
+  private final List<StateProcess> replicas = new ArrayList<>();
   private String proxyKey;
 
   private LiveStateService(String schema, String adminKey, Map<String, String> environment) {
@@ -74,14 +78,35 @@ public final class LiveStateService implements AutoCloseable {
 
   /** Starts the service (again) on the same schema and settings; a running one is stopped first. */
   public void restart(String name) {
-    if (process != null) {
-      process.close();
+    if (primary != null) {
+      primary.close();
     }
-    process = StateProcess.start(name, environment);
+    primary = StateProcess.start(name, environment);
+    process = primary;
   }
 
   public StateProcess process() {
     return process;
+  }
+
+  /**
+   * Starts one more instance on the same schema and settings: a second replica beside {@link
+   * #process()}. It is stopped with this service.
+   */
+  public StateProcess startReplica(String name) {
+    StateProcess replica = StateProcess.start(name, environment);
+    replicas.add(replica);
+    return replica;
+  }
+
+  /** Sends this object's API calls ({@link #createUser} and the rest) to {@code instance}. */
+  public void sendTo(StateProcess instance) {
+    process = instance;
+  }
+
+  /** The database schema this service (and its replicas) keep their tables in. */
+  public String schema() {
+    return schema;
   }
 
   public String adminKey() {
@@ -232,8 +257,9 @@ public final class LiveStateService implements AutoCloseable {
   @Override
   public void close() {
     try {
-      if (process != null) {
-        process.close();
+      replicas.forEach(StateProcess::close);
+      if (primary != null) {
+        primary.close();
       }
     } finally {
       TestDatabase.get().dropSchema(schema);

@@ -1,5 +1,7 @@
 package dev.zcproxy.app.proxy.admin;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -31,6 +33,17 @@ public final class Readiness {
 
   public void draining() {
     draining = true;
+  }
+
+  /**
+   * Registers {@code zcproxy_ready}: 1 while {@link #isReady()}, else 0. {@code /readyz} as a
+   * number, so that an alert can tell a proxy that runs but takes no clients.
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    Gauge.builder("zcproxy.ready", this, readiness -> readiness.isReady() ? 1 : 0)
+        .description("1 while /readyz answers 200 (listener bound, policy loaded, not draining)")
+        .strongReference(true)
+        .register(registry);
   }
 
   public boolean isReady() {

@@ -79,6 +79,19 @@ class AdminServerTest {
   }
 
   @Test
+  void zcproxyReadyOnMetricsSaysWhatReadyzSays() throws Exception {
+    readiness.bindMetrics(registry);
+    assertThat(get("/metrics").body()).contains("zcproxy_ready 0.0\n");
+
+    readiness.policyLoaded();
+    readiness.listenerBound();
+    assertThat(get("/metrics").body()).contains("zcproxy_ready 1.0\n");
+
+    readiness.draining();
+    assertThat(get("/metrics").body()).contains("zcproxy_ready 0.0\n");
+  }
+
+  @Test
   void metricsArePrometheusText() throws Exception {
     Path file =
         Files.writeString(
