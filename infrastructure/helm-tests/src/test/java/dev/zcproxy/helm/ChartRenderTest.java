@@ -11,9 +11,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Helm itself: the dependency build, strict lint, rendering under each values set, the schemas. */
 class ChartRenderTest {
+  private static final Logger log = LoggerFactory.getLogger(ChartRenderTest.class);
 
   static final java.util.List<String> SETS = RenderedChart.VALUES_SETS;
 
@@ -87,7 +90,7 @@ class ChartRenderTest {
             .collect(
                 Collectors.groupingBy(
                     o -> (String) o.get("kind"), TreeMap::new, Collectors.counting()));
-    System.out.printf("%s-values.yaml: %d objects %s%n", set, objects.size(), byKind);
+    log.info("{}-values.yaml: {} objects {}", set, objects.size(), byKind);
     assertThat(byKind).containsKeys("Deployment", "Service", "NetworkPolicy", "ConfigMap");
   }
 

@@ -15,6 +15,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Renders the chart under every values set, places its workloads and a cast of outsiders (clients,
@@ -24,6 +26,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * must EQUAL the intended one: the zero-trust flow table of issue P7, nothing more, nothing less.
  */
 class FlowMatrixTest {
+  private static final Logger log = LoggerFactory.getLogger(FlowMatrixTest.class);
 
   static final List<String> SETS = RenderedChart.VALUES_SETS;
   static final String NS = RenderedChart.NAMESPACE;
@@ -121,9 +124,11 @@ class FlowMatrixTest {
   @FieldSource("SETS")
   void the_admitted_flows_equal_the_intended_ones(String set) {
     Set<String> actual = admittedFlows(RenderedChart.render(set));
-    System.out.printf(
-        "flow matrix under %s-values.yaml (%d flows):%n  %s%n",
-        set, actual.size(), String.join("\n  ", actual));
+    log.info(
+        "flow matrix under {}-values.yaml ({} flows):\n  {}",
+        set,
+        actual.size(),
+        String.join("\n  ", actual));
     assertThat(actual).containsExactlyInAnyOrderElementsOf(intended(set));
   }
 
