@@ -165,7 +165,6 @@ public final class ProxyServer implements AutoCloseable {
             transport,
             authentication,
             authenticationExecutor,
-            authorization,
             gate,
             new NettyOutboundConnector(transport, settings.timeouts().connect()),
             relay,

@@ -244,7 +244,6 @@ public final class ProxyTestKit {
               null,
               authentication,
               Runnable::run,
-              policy(request -> true),
               this::gate,
               this::connect,
               (client, upstream, protocol) ->

@@ -1,7 +1,6 @@
 package dev.zcproxy.inbound.netty.server;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
-import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.handshake.ConnectionLimits;
@@ -25,7 +24,6 @@ public record ProxyContext(
     Transport transport,
     AuthenticateClientUseCase authentication,
     Executor authenticationExecutor,
-    AuthorizeConnectionUseCase authorization,
     DestinationGate gate,
     OutboundConnector connector,
     Relay relay,

@@ -4,7 +4,6 @@ import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -136,11 +135,6 @@ public final class TlsFrontEnd {
               + unusable.getMessage(),
           unusable);
     }
-  }
-
-  /** Whether a channel's bytes on the wire are TLS records: a socket relay must never take it. */
-  static boolean carriesTls(Channel channel) {
-    return channel.pipeline().get(SslHandler.class) != null;
   }
 
   /**

@@ -162,7 +162,7 @@ public final class UdpAssociationTestKit implements AutoCloseable {
 
   ProxyContext context(Transport transport) {
     return new ProxyContext(
-        settings, transport, null, null, null, gate, null, relay, null, metrics, tunnels);
+        settings, transport, null, null, gate, null, relay, null, metrics, tunnels);
   }
 
   /** Serves {@code command} on {@code address}, port 0, and returns where. */
