@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param tls the proxy's TLS identity and the implementation that serves it
  * @param kerberos the proxy's Kerberos service identity: when present, SOCKS5 offers GSS-API
  *     (method 0x01) and HTTP offers {@code Negotiate}; when empty, neither is offered
+ * @param quic QUIC (HTTP/3) on the UDP port of the same number as {@code listen}, with {@code
+ *     tls}'s certificate
  */
 public record ProxyServerSettings(
     InetSocketAddress listen,
@@ -25,7 +27,8 @@ public record ProxyServerSettings(
     Timeouts timeouts,
     Limits limits,
     Tls tls,
-    Optional<KerberosAcceptor> kerberos) {
+    Optional<KerberosAcceptor> kerberos,
+    Quic quic) {
 
   /** Unless configured: enough for ordinary requests, while memory per connection stays small. */
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
@@ -149,7 +152,47 @@ public record ProxyServerSettings(
     }
   }
 
+  /**
+   * HTTP/3 over QUIC on UDP, the port number of {@code listen}.
+   *
+   * @param enabled off unless asked for; needs {@link Tls#identity()}
+   * @param maxConnections QUIC connections over the whole proxy, 0 = unlimited
+   * @param maxConnectionsPerSource QUIC connections per client IP address, 0 = unlimited
+   * @param idleTimeout QUIC's max_idle_timeout: a connection with no packet either way for this
+   *     long is gone, with every tunnel on it
+   * @param maxStreamsPerConnection the request streams a client may have open at once
+   *     (initial_max_streams_bidi)
+   */
+  public record Quic(
+      boolean enabled,
+      int maxConnections,
+      int maxConnectionsPerSource,
+      Duration idleTimeout,
+      int maxStreamsPerConnection) {
+    /** QUIC is not served. */
+    public static final Quic OFF = new Quic(false, 0, 0, Duration.ofSeconds(30), 100);
+
+    public Quic {
+      if (maxConnections < 0 || maxConnectionsPerSource < 0) {
+        throw new IllegalArgumentException("quic connection limits must be >= 0 (0 = unlimited)");
+      }
+      requirePositive(idleTimeout, "quic.idleTimeout");
+      if (maxStreamsPerConnection < 1 || maxStreamsPerConnection > 10_000) {
+        throw new IllegalArgumentException("quic.maxStreamsPerConnection must be from 1 to 10000");
+      }
+    }
+
+    /** Served, with the defaults for everything else. */
+    public static Quic on() {
+      return new Quic(true, 0, 0, Duration.ofSeconds(30), 100);
+    }
+  }
+
   public ProxyServerSettings {
+    Objects.requireNonNull(quic, "quic");
+    if (quic.enabled() && tls.identity().isEmpty()) {
+      throw new IllegalArgumentException("quic.enabled needs a TLS identity (tls.*)");
+    }
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(relay, "relay");
     Objects.requireNonNull(timeouts, "timeouts");
@@ -161,7 +204,7 @@ public record ProxyServerSettings(
   /** Settings without TLS and Kerberos. */
   public ProxyServerSettings(
       InetSocketAddress listen, RelayMode relay, Timeouts timeouts, Limits limits) {
-    this(listen, relay, timeouts, limits, Tls.OFF, Optional.empty());
+    this(listen, relay, timeouts, limits, Tls.OFF, Optional.empty(), Quic.OFF);
   }
 
   /** The same settings, serving TLS with {@code identity} through the best provider here. */
@@ -172,22 +215,28 @@ public record ProxyServerSettings(
   /** The same settings, serving TLS with {@code identity} through {@code provider}. */
   public ProxyServerSettings withTls(TlsIdentity identity, TlsProvider provider) {
     return new ProxyServerSettings(
-        listen, relay, timeouts, limits, new Tls(Optional.of(identity), provider), kerberos);
+        listen, relay, timeouts, limits, new Tls(Optional.of(identity), provider), kerberos, quic);
   }
 
   /** The same settings, accepting Kerberos tickets with {@code acceptor}. */
   public ProxyServerSettings withKerberos(KerberosAcceptor acceptor) {
-    return new ProxyServerSettings(listen, relay, timeouts, limits, tls, Optional.of(acceptor));
+    return new ProxyServerSettings(
+        listen, relay, timeouts, limits, tls, Optional.of(acceptor), quic);
   }
 
   /** The same settings with other timeouts. */
   public ProxyServerSettings withTimeouts(Timeouts changed) {
-    return new ProxyServerSettings(listen, relay, changed, limits, tls, kerberos);
+    return new ProxyServerSettings(listen, relay, changed, limits, tls, kerberos, quic);
   }
 
   /** The same settings with other limits. */
   public ProxyServerSettings withLimits(Limits changed) {
-    return new ProxyServerSettings(listen, relay, timeouts, changed, tls, kerberos);
+    return new ProxyServerSettings(listen, relay, timeouts, changed, tls, kerberos, quic);
+  }
+
+  /** The same settings, serving QUIC as {@code changed} says (which needs a TLS identity). */
+  public ProxyServerSettings withQuic(Quic changed) {
+    return new ProxyServerSettings(listen, relay, timeouts, limits, tls, kerberos, changed);
   }
 
   /** The same settings with another HTTP/2 stream idle timeout. */
