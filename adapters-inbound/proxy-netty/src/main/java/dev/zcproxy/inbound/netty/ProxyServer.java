@@ -6,7 +6,10 @@ import dev.zcproxy.domain.service.AuthorizeResolvedDestinationService;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
+import dev.zcproxy.inbound.netty.http.h3.Http3FrontEnd;
 import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
+import dev.zcproxy.inbound.netty.metrics.QuicMetrics;
+import dev.zcproxy.inbound.netty.quic.QuicListener;
 import dev.zcproxy.inbound.netty.relay.RelaySelector;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
 import dev.zcproxy.inbound.netty.server.Drain;
@@ -30,6 +33,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +78,9 @@ public final class ProxyServer implements AutoCloseable {
   private Channel listener;
   private volatile TlsFrontEnd tls; // null: TLS is not configured, or not started
   private volatile Http2FrontEnd http2;
+  private volatile Http3FrontEnd http3; // null: QUIC is off, or not started
+  private QuicListener quic;
+  private QuicMetrics quicMetrics;
 
   public ProxyServer(
       ProxyServerSettings settings,
@@ -144,11 +152,13 @@ public final class ProxyServer implements AutoCloseable {
     state = State.RUNNING;
     transport = Transports.create(preferNativeTransport, 0);
     acceptor = Transports.newGroup(transport, 1, "zcproxy-accept");
+    List<String> protocols = new ArrayList<>(ProxyChannelInitializer.protocols());
+    if (settings.quic().enabled()) {
+      protocols.addAll(Http3FrontEnd.protocols());
+    }
     metrics =
         new MicrometerProxyMetrics(
-            registry,
-            ProxyChannelInitializer.protocols(),
-            RelaySelector.relayNames(settings.relay(), socketRelay));
+            registry, protocols, RelaySelector.relayNames(settings.relay(), socketRelay));
     relay =
         RelaySelector.create(settings.relay(), socketRelay, settings.timeouts().idle(), metrics);
     gate =
@@ -202,8 +212,38 @@ public final class ProxyServer implements AutoCloseable {
     }
     listener = bound.channel();
     InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+    if (settings.quic().enabled()) {
+      startQuic(context, initializer, address);
+    }
     logStart(address);
     return address;
+  }
+
+  /**
+   * QUIC on the UDP port of the number TCP got: same address, same certificate (TLS is required).
+   *
+   * @throws IllegalStateException when the UDP port cannot be bound; everything started is stopped
+   */
+  private void startQuic(
+      ProxyContext context, ProxyChannelInitializer initializer, InetSocketAddress tcp) {
+    quicMetrics = new QuicMetrics(registry);
+    Http3FrontEnd front = new Http3FrontEnd(context, initializer.forwarding(), quicMetrics);
+    try {
+      quic =
+          QuicListener.bind(
+              transport,
+              new InetSocketAddress(settings.listen().getAddress(), tcp.getPort()),
+              settings,
+              tls.identity(),
+              quicMetrics,
+              front.connectionHandler());
+    } catch (IllegalStateException cannotBind) {
+      listener.close().awaitUninterruptibly();
+      releaseResources();
+      state = State.STOPPED;
+      throw cannotBind;
+    }
+    http3 = front;
   }
 
   /**
@@ -222,6 +262,17 @@ public final class ProxyServer implements AutoCloseable {
     listener.close().awaitUninterruptibly();
     Drain event = new Drain(drain);
     clients.forEach(client -> client.pipeline().fireUserEventTriggered(event));
+    if (quic != null) {
+      // GOAWAY on each (its session closes it once its streams are done); the sockets stay open
+      // until then, since every packet of every QUIC connection arrives on them
+      quic.connections()
+          .forEach(
+              connection ->
+                  connection
+                      .eventLoop()
+                      .execute(() -> connection.pipeline().fireUserEventTriggered(event)));
+      clients.addAll(quic.connections());
+    }
     int open = clients.size();
     if (open > 0 && drain.isPositive()) {
       log.info("stopping: waiting up to {} for {} connections to finish", drain, open);
@@ -230,6 +281,9 @@ public final class ProxyServer implements AutoCloseable {
       }
     }
     clients.close().awaitUninterruptibly();
+    if (quic != null) {
+      quic.close();
+    }
     releaseResources();
     log.info("stopped");
   }
@@ -263,8 +317,22 @@ public final class ProxyServer implements AutoCloseable {
       throw new IllegalStateException("TLS is not configured on this server, or it is not running");
     }
     current.replace(next);
+    if (quic != null) {
+      quic.replaceIdentity(next);
+    }
     log.info(
         "TLS identity replaced: certificate {}, SHA-256 {}", next.subject(), next.fingerprint());
+  }
+
+  /** The UDP address QUIC is served on; empty when QUIC is off or the server is not running. */
+  public Optional<InetSocketAddress> quicAddress() {
+    QuicListener current = quic;
+    return current == null ? Optional.empty() : Optional.of(current.address());
+  }
+
+  /** QUIC's own meters (drops by reason and the like); empty when QUIC is off or not started. */
+  public Optional<QuicMetrics> quicMetrics() {
+    return Optional.ofNullable(quicMetrics);
   }
 
   /** {@code openssl} or {@code jdk} while serving TLS; empty without TLS or before start. */
@@ -279,8 +347,10 @@ public final class ProxyServer implements AutoCloseable {
   public int activeTunnels() {
     RelaySelector current = relay;
     Http2FrontEnd streams = http2;
+    Http3FrontEnd quicStreams = http3;
     return (current == null ? 0 : current.activeTunnels())
-        + (streams == null ? 0 : streams.activeStreams());
+        + (streams == null ? 0 : streams.activeStreams())
+        + (quicStreams == null ? 0 : quicStreams.activeStreams());
   }
 
   private void releaseResources() {
@@ -293,6 +363,9 @@ public final class ProxyServer implements AutoCloseable {
     acceptor.terminationFuture().awaitUninterruptibly();
     transport.workers().terminationFuture().awaitUninterruptibly();
     metrics.close();
+    if (quicMetrics != null) {
+      quicMetrics.close();
+    }
   }
 
   private void logStart(InetSocketAddress address) {
@@ -310,6 +383,12 @@ public final class ProxyServer implements AutoCloseable {
           identity.fingerprint());
     }
     log.info("listening on {} ({} transport)", hostAndPort(address), transport.name());
+    if (quic != null) {
+      log.info(
+          "QUIC on UDP {} (ALPN h3; {} socket(s)): HTTP/3 CONNECT, forwarding and CONNECT-UDP",
+          hostAndPort(quic.address()),
+          quic.sockets());
+    }
   }
 
   private static String hostAndPort(InetSocketAddress address) {

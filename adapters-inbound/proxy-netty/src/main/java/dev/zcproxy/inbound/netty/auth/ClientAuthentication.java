@@ -4,6 +4,7 @@ import dev.zcproxy.domain.auth.AuthResult;
 import dev.zcproxy.domain.auth.AuthenticateCommand;
 import dev.zcproxy.domain.auth.Credentials;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.server.ClientAddress;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -127,7 +128,8 @@ public final class ClientAuthentication {
   }
 
   private static InetAddress source(Channel client) {
-    if (client.remoteAddress() instanceof InetSocketAddress remote) {
+    InetSocketAddress remote = ClientAddress.of(client);
+    if (remote != null) {
       return remote.getAddress();
     }
     throw new IllegalStateException("client channel without an IP address: " + client);

@@ -56,8 +56,27 @@ public final class ConnectionTracker implements ConnectionLimits {
         settings.limits().maxConnectionsPerUser());
   }
 
+  /**
+   * QUIC connections' own overall and per-source limits ({@code quic.*}); users are counted by the
+   * TCP tracker for every protocol, so this one counts none.
+   */
+  public static ConnectionTracker forQuic(ProxyServerSettings settings) {
+    return new ConnectionTracker(
+        settings.quic().maxConnections(), settings.quic().maxConnectionsPerSource(), 0);
+  }
+
   /** Checks a just-accepted connection against the overall and per-source limits. */
   public Admission admit(Channel channel) {
+    InetAddress source =
+        channel.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+    return admit(channel, source);
+  }
+
+  /**
+   * Checks a new connection from {@code source} (null: not counted per source) against the overall
+   * and per-source limits; what it counts is given back when {@code channel} closes.
+   */
+  public Admission admit(Channel channel, InetAddress source) {
     if (maxConnections > 0) {
       if (total.incrementAndGet() > maxConnections) {
         total.decrementAndGet();
@@ -65,8 +84,7 @@ public final class ConnectionTracker implements ConnectionLimits {
       }
       channel.closeFuture().addListener(closed -> total.decrementAndGet());
     }
-    if (maxPerSource > 0 && channel.remoteAddress() instanceof InetSocketAddress remote) {
-      InetAddress source = remote.getAddress();
+    if (maxPerSource > 0 && source != null) {
       if (!acquire(perSource, source, maxPerSource)) {
         return Admission.OVER_SOURCE_LIMIT; // the overall count is released when it closes
       }

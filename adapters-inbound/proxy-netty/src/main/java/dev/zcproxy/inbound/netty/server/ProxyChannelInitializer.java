@@ -5,6 +5,7 @@ import dev.zcproxy.inbound.netty.detect.ProtocolDetector;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.PipelineNames;
+import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.h1.HttpFrontEnd;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import dev.zcproxy.inbound.netty.socks.v4.Socks4FrontEnd;
@@ -31,6 +32,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
   private final ConnectionTracker tracker;
   private final ChannelGroup clients;
   private final ProtocolDetector detector;
+  private final HttpFrontEnd http;
   private final Http2FrontEnd http2;
   private final TlsDetector tlsDetector; // null: TLS is not configured
 
@@ -43,7 +45,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     this.context = context;
     this.tracker = tracker;
     this.clients = clients;
-    HttpFrontEnd http = new HttpFrontEnd(context);
+    this.http = new HttpFrontEnd(context);
     this.http2 = new Http2FrontEnd(context, http);
     this.detector =
         new ProtocolDetector(
@@ -63,6 +65,14 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         Socks5FrontEnd.PROTOCOL,
         HttpFrontEnd.PROTOCOL,
         Http2FrontEnd.PROTOCOL);
+  }
+
+  /**
+   * What forwarding shares across HTTP versions (the upstream pool, the {@code Via} name), for the
+   * HTTP/3 front end on the QUIC port.
+   */
+  public HttpForwarding forwarding() {
+    return http;
   }
 
   /** The HTTP/2 front end every connection of this server shares. */

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client's UDP session through the proxy, relayed through kernel UDP sockets: the core under
- * SOCKS5 UDP ASSOCIATE (RFC 1928 §7) and, next, CONNECT-UDP. The protocol frames the client side
- * ({@link UdpClientSide}); everything else is here.
+ * SOCKS5 UDP ASSOCIATE (RFC 1928 §7) and CONNECT-UDP (RFC 9298). The protocol frames the client
+ * side ({@link UdpClientSide}); everything else is here.
  *
- * <p>Two datagram sockets, both on the control connection's event loop:
+ * <p>Two datagram sockets, both on the control connection's event loop (one for a client side that
+ * carries its datagrams itself, as CONNECT-UDP does inside QUIC):
  *
  * <ul>
  *   <li>the <em>relay</em> socket, bound to the address the client reached the proxy on, is the one
@@ -142,9 +143,10 @@ public final class UdpSession {
   }
 
   /**
-   * Opens a session for a client whose request (SOCKS5 UDP ASSOCIATE, say) was accepted, and
-   * answers it through {@code replies}: success with the relay's address, or failure. Must run on
-   * the control channel's event loop, with the handshake handlers gone and {@code AUTO_READ} off.
+   * Opens a session for a client whose request (SOCKS5 UDP ASSOCIATE, CONNECT-UDP) was accepted,
+   * and answers it through {@code replies}: success with the relay's address (null for a client
+   * side without a socket), or failure. Must run on the control channel's event loop, with the
+   * handshake handlers gone and {@code AUTO_READ} off.
    */
   public static void start(
       Channel control,
@@ -160,9 +162,13 @@ public final class UdpSession {
     if (state == State.CLOSED) {
       return;
     }
-    InetSocketAddress local = (InetSocketAddress) control.localAddress();
-    bind(
-        clientSide.handler(), new InetSocketAddress(local.getAddress(), 0), bound -> relay = bound);
+    ChannelHandler clientHandler = clientSide.handler();
+    if (clientHandler != null) {
+      InetSocketAddress local = (InetSocketAddress) control.localAddress();
+      bind(clientHandler, new InetSocketAddress(local.getAddress(), 0), bound -> relay = bound);
+    } else {
+      bindsPending--; // the client side carries its datagrams itself
+    }
     bind(
         new UdpUpstreamHandler(this, destinations),
         new InetSocketAddress(0),
@@ -213,12 +219,15 @@ public final class UdpSession {
   private void becomeOpen() {
     state = State.OPEN;
     lastActivityNanos = System.nanoTime();
-    relay.closeFuture().addListener(closed -> close());
+    if (relay != null) {
+      relay.closeFuture().addListener(closed -> close());
+    }
     upstream.closeFuture().addListener(closed -> close());
     context.metrics().tunnelOpened(clientSide.metricsLabel(), ProxyMetrics.UDP);
     clientSide.opened(control);
     scheduleIdleCheck(context.settings().timeouts().idle().toNanos());
-    InetSocketAddress relayAddress = (InetSocketAddress) relay.localAddress();
+    InetSocketAddress relayAddress =
+        relay == null ? null : (InetSocketAddress) relay.localAddress();
     log.debug("UDP session of {}: relaying on {}", control.remoteAddress(), relayAddress);
     replies.success(relayAddress);
   }
@@ -313,6 +322,19 @@ public final class UdpSession {
    * caller keeps its reference; call {@link #flushDownstream} after a batch.
    */
   void sendDownstream(InetSocketAddress source, ByteBuf payload) {
+    if (relay == null) {
+      int bytes = payload.readableBytes();
+      DropReason dropped = clientSide.deliver(source, payload);
+      if (dropped != null) {
+        drop(dropped);
+        return;
+      }
+      lastActivityNanos = System.nanoTime();
+      context
+          .metrics()
+          .bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "downstream", bytes);
+      return;
+    }
     InetSocketAddress client = clientSide.client();
     if (client == null) {
       // Only possible if a destination answers before the client sent anything: it cannot have.
@@ -333,7 +355,11 @@ public final class UdpSession {
   }
 
   void flushDownstream() {
-    relay.flush();
+    if (relay == null) {
+      clientSide.flush();
+    } else {
+      relay.flush();
+    }
   }
 
   /**
@@ -345,7 +371,7 @@ public final class UdpSession {
   }
 
   ByteBuf allocate(int capacity) {
-    return relay.alloc().buffer(capacity);
+    return control.alloc().buffer(capacity);
   }
 
   public void drop(DropReason reason) {

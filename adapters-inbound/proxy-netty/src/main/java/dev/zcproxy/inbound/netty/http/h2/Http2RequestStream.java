@@ -8,6 +8,7 @@ import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
 import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
 import dev.zcproxy.inbound.netty.http.HttpRequestTarget;
+import dev.zcproxy.inbound.netty.http.PseudoHeaderRequest;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.Destination;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *       HTTP/1.1 or SOCKS CONNECT, answered with {@code :status 200}, and handed to an {@link
  *       Http2Tunnel};
  *   <li>any other method is an {@code http://} request to forward (§8.3, {@link
- *       Http2ForwardRequest}), handed to an {@link Http2ForwardStream}.
+ *       PseudoHeaderRequest}), handed to an {@link Http2ForwardStream}.
  * </ul>
  *
  * Both are authenticated first ({@code proxy-authorization: Basic}, else 407), and count against
@@ -149,7 +150,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
         destination = validateConnect(headers, frame.isEndStream());
         log.debug("{}: CONNECT {}", ctx.channel(), destination);
       } else {
-        forward = Http2ForwardRequest.of(headers, frame.isEndStream(), frontEnd.pseudonym());
+        forward = PseudoHeaderRequest.of(headers, frame.isEndStream(), frontEnd.pseudonym());
         log.debug("{}: {} {}", ctx.channel(), headers.method(), forward.target().destination());
       }
     } catch (HttpRejection rejection) {

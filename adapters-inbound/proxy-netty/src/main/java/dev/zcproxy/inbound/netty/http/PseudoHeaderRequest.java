@@ -1,7 +1,6 @@
-package dev.zcproxy.inbound.netty.http.h2;
+package dev.zcproxy.inbound.netty.http;
 
-import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
-import dev.zcproxy.inbound.netty.http.HttpRejection;
+import io.netty.handler.codec.Headers;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -10,36 +9,37 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.Http2Headers;
 import java.util.Map;
 
 /**
- * An HTTP/2 request to forward (RFC 9113 §8.3.1: {@code :method}, {@code :scheme http}, {@code
- * :authority}, {@code :path}) as the HTTP/1.1 request head the forwarding code takes: absolute
- * form, {@code Host} from {@code :authority}, {@code Cookie} fields joined (§8.2.3), and framing
- * set from what the stream carries ({@code content-length} kept; a body without one goes chunked).
- * The head then passes the same checks as an HTTP/1.1 client's ({@link HttpProxyRequest}), loop
- * detection included.
+ * An HTTP/2 or HTTP/3 request to forward (RFC 9113 §8.3.1, RFC 9114 §4.3.1: {@code :method}, {@code
+ * :scheme http}, {@code :authority}, {@code :path}) as the HTTP/1.1 request head the forwarding
+ * code takes: absolute form, {@code Host} from {@code :authority}, {@code Cookie} fields joined
+ * (§8.2.3), and framing set from what the stream carries ({@code content-length} kept; a body
+ * without one goes chunked). The head then passes the same checks as an HTTP/1.1 client's ({@link
+ * HttpProxyRequest}), loop detection included.
  *
- * <p>Netty's codec has already refused connection-specific fields and malformed pseudo-headers with
- * a stream error; what it lets through but the proxy cannot serve is refused here: {@code https}
- * (which goes through CONNECT) and a missing {@code :authority} with 400, other schemes and {@code
- * OPTIONS *} with 501.
+ * <p>Netty's codecs have already refused connection-specific fields and malformed pseudo-headers
+ * with a stream error; what it lets through but the proxy cannot serve is refused here: {@code
+ * https} (which goes through CONNECT) and a missing {@code :authority} with 400, other schemes and
+ * {@code OPTIONS *} with 501.
  */
-final class Http2ForwardRequest {
+public final class PseudoHeaderRequest {
   private static final CharSequence PROTOCOL_PSEUDO_HEADER = ":protocol";
 
-  private Http2ForwardRequest() {}
+  private PseudoHeaderRequest() {}
 
   /**
-   * @param endStream whether the HEADERS frame ended the stream: the request has no body
+   * @param headers the request's header section, pseudo-header fields included
+   * @param endStream whether the request ended with its headers: it has no body
    * @throws HttpRejection when the request cannot be forwarded
    */
-  static HttpProxyRequest of(Http2Headers headers, boolean endStream, String pseudonym)
+  public static HttpProxyRequest of(
+      Headers<CharSequence, CharSequence, ?> headers, boolean endStream, String pseudonym)
       throws HttpRejection {
-    CharSequence method = headers.method();
-    CharSequence scheme = headers.scheme();
-    CharSequence path = headers.path();
+    CharSequence method = headers.get(":method");
+    CharSequence scheme = headers.get(":scheme");
+    CharSequence path = headers.get(":path");
     if (method == null || scheme == null || path == null) {
       throw HttpRejection.badRequest("a request needs :method, :scheme and :path");
     }
@@ -56,7 +56,7 @@ final class Http2ForwardRequest {
           "unsupported_scheme",
           "only http:// requests are forwarded; use CONNECT for anything else");
     }
-    CharSequence authority = headers.authority();
+    CharSequence authority = headers.get(":authority");
     if (authority == null || authority.isEmpty()) {
       throw HttpRejection.badRequest("a forwarded request needs :authority (the origin host)");
     }
