@@ -45,8 +45,10 @@ public final class CapsuleDecoder implements AutoCloseable {
 
     /**
      * A DATAGRAM capsule whose {@code length} exceeds {@code maxDatagramBytes}. Called once its
-     * header is read; the capsule is then discarded as it arrives, the way an oversized datagram is
-     * dropped on a link (RFC 9297 §3.5 lets a receiver drop DATAGRAM capsules).
+     * header is read; the capsule is then discarded as it arrives, the way a link drops a datagram
+     * above its MTU (HTTP Datagrams are unreliable, RFC 9297 §2, and RFC 9298 §5 has a proxy
+     * discard what it cannot send). The context ID is not known yet; a listener that must abort on
+     * a UDP payload above 65527 bytes (RFC 9298 §5) can only tell from {@code length}.
      */
     void oversize(long length);
   }
