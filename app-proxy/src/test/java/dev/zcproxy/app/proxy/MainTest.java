@@ -165,6 +165,19 @@ class MainTest {
   }
 
   @Test
+  void quicWithoutTlsExitsWithTwoNamingTheKey() throws IOException {
+    Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\nquic: { enabled: true }\n");
+    write("policy.yaml", POLICY);
+
+    assertThat(main("").run("--config", config.toString())).isEqualTo(2);
+
+    assertThat(stderr())
+        .isEqualTo(
+            "config key 'quic.enabled': QUIC needs TLS, whose certificate it serves: set"
+                + " tls.certificate and tls.privateKey, or tls.selfSigned\n");
+  }
+
+  @Test
   void servesUntilSigtermAndReloadsOnSighup() throws Exception {
     Path config =
         write(
