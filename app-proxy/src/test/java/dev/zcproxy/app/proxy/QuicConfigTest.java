@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.zcproxy.app.proxy.config.ConfigException;
+import dev.zcproxy.app.proxy.config.ProxyConfig;
 import dev.zcproxy.app.proxy.config.ProxyConfigLoader;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.Quic;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The {@code quic} keys: off unless enabled, enabled only beside TLS, and every bad value named by
- * its key.
+ * its key; and the startup error when QUIC's UDP port cannot be bound.
  */
 class QuicConfigTest {
 
@@ -207,6 +208,39 @@ class QuicConfigTest {
             "config key 'quic.idleTimeout'",
             "config key 'quic.maxStreamsPerConnection'",
             "config key 'quic.enabled'");
+  }
+
+  @Test
+  void aUdpBindFailureNamesQuicEnabled() throws Exception {
+    ProxyConfig config =
+        load(
+                "policy: { file: p.yaml }\ntls: { selfSigned: true }",
+                Map.of("ZCPROXY_QUIC_ENABLED", "true"))
+            .config();
+    var refused =
+        new IllegalStateException(
+            "cannot listen on UDP 127.0.0.1:1080 for QUIC: Address already in use");
+
+    StartupException startup = ProxyApplication.listenRefused(config, refused);
+
+    assertThat(startup)
+        .hasMessage(
+            "config key 'quic.enabled' (from ZCPROXY_QUIC_ENABLED): cannot listen on UDP"
+                + " 127.0.0.1:1080 for QUIC: Address already in use")
+        .hasCause(refused);
+  }
+
+  @Test
+  void aTcpBindFailureKeepsTheFrontEndsMessage() throws Exception {
+    ProxyConfig config =
+        load(
+                "policy: { file: p.yaml }\ntls: { selfSigned: true }\nquic: { enabled: true }",
+                Map.of())
+            .config();
+    var refused = new IllegalStateException("cannot listen on 127.0.0.1:1080: Address in use");
+
+    assertThat(ProxyApplication.listenRefused(config, refused))
+        .hasMessage("cannot listen on 127.0.0.1:1080: Address in use");
   }
 
   private static Path examples() {
