@@ -45,6 +45,9 @@ final class ProxyApplication implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyApplication.class);
 
+  /** How ProxyServer's message begins when QUIC's UDP socket cannot be bound. */
+  private static final String UDP_BIND_FAILURE = "cannot listen on UDP";
+
   private final ProxyConfig config;
   private final PolicyProvider policy;
   private final PrometheusMeterRegistry registry;
@@ -173,18 +176,33 @@ final class ProxyApplication implements AutoCloseable {
     } catch (IllegalArgumentException refused) {
       throw relayRefused(config, refused);
     } catch (IllegalStateException bindFailed) {
-      // The front end's message already reads "cannot listen on <address>: <reason>".
-      throw new StartupException(bindFailed.getMessage(), bindFailed);
+      throw listenRefused(config, bindFailed);
     }
     readiness.listenerBound();
     LOG.info(
         "zcproxy listening on {} ({}), admin on {}, relay {}, policy revision {} from {}",
         HostPort.format(proxyAddress),
-        config.tls().isPresent() ? "tcp, TLS or plain" : "tcp",
+        config.quic().enabled()
+            ? "tcp, TLS or plain; udp, QUIC"
+            : config.tls().isPresent() ? "tcp, TLS or plain" : "tcp",
         adminAddress == null ? "(disabled)" : HostPort.format(adminAddress),
         config.relay().name().toLowerCase(Locale.ROOT),
         policy.revision(),
         policy.describe());
+  }
+
+  /**
+   * The front end's message already reads "cannot listen on <address>: <reason>" for TCP, and
+   * "cannot listen on UDP <address> for QUIC: <reason>" for QUIC: only {@code quic.enabled} asks
+   * for that socket, so the operator is told the key, and can turn it off.
+   */
+  static StartupException listenRefused(ProxyConfig config, IllegalStateException bindFailed) {
+    // Keyed off the text ProxyServer writes, which has no exception type of its own for this.
+    String message = String.valueOf(bindFailed.getMessage());
+    if (config.quic().enabled() && message.startsWith(UDP_BIND_FAILURE)) {
+      message = config.problem(ConfigKey.QUIC_ENABLED, message);
+    }
+    return new StartupException(message, bindFailed);
   }
 
   /**
@@ -230,7 +248,7 @@ final class ProxyApplication implements AutoCloseable {
 
   /**
    * SIGHUP: the policy (the file read again, or the state service's snapshot fetched now), then the
-   * TLS certificate and key files where TLS is on.
+   * TLS certificate and key files where TLS is on; the front end serves them to QUIC too.
    */
   void reload() {
     policy.reload();

@@ -46,13 +46,16 @@ record ServiceIdentities(Optional<TlsIdentity> tls, Optional<KerberosAcceptor> k
     return new ServiceIdentities(Optional.ofNullable(tls), Optional.ofNullable(kerberos));
   }
 
-  /** What the Netty front end takes: the config's settings with these identities. */
+  /**
+   * What the Netty front end takes: the config's settings with these identities, and QUIC, which
+   * the front end takes only beside a TLS identity.
+   */
   ProxyServerSettings serverSettings(ProxyConfig config) {
     ProxyServerSettings settings = config.serverSettings();
     ProxyServerSettings withTls =
         tls.map(identity -> settings.withTls(identity, config.tls().orElseThrow().provider()))
             .orElse(settings);
-    return kerberos.map(withTls::withKerberos).orElse(withTls);
+    return kerberos.map(withTls::withKerberos).orElse(withTls).withQuic(config.quic());
   }
 
   private static TlsIdentity tls(ProxyConfig config, ProxyConfig.Tls tls, List<String> problems) {

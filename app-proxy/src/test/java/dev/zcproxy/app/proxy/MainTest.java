@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,6 +162,43 @@ class MainTest {
 
       assertThat(stderr())
           .startsWith("zcproxy: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+          .hasLineCount(1);
+    }
+  }
+
+  @Test
+  void quicWithoutTlsExitsWithTwoNamingTheKey() throws IOException {
+    Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\nquic: { enabled: true }\n");
+    write("policy.yaml", POLICY);
+
+    assertThat(main("").run("--config", config.toString())).isEqualTo(2);
+
+    assertThat(stderr())
+        .isEqualTo(
+            "config key 'quic.enabled': QUIC needs TLS, whose certificate it serves: set"
+                + " tls.certificate and tls.privateKey, or tls.selfSigned\n");
+  }
+
+  @Test
+  @Disabled("until ProxyServer binds QUIC's UDP socket (settings.quic().enabled())")
+  void aUdpPortInUseForQuicExitsWithOneNamingTheKey() throws IOException {
+    try (var taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      Path config =
+          write(
+              "zcproxy.yaml",
+              "listen: 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + "\npolicy: { file: policy.yaml }\ntls: { selfSigned: true }\n"
+                  + "quic: { enabled: true }\n");
+      write("policy.yaml", POLICY);
+
+      assertThat(main("").run("--config", config.toString())).isEqualTo(1);
+
+      assertThat(stderr())
+          .startsWith(
+              "zcproxy: config key 'quic.enabled': cannot listen on UDP 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + " for QUIC: ")
           .hasLineCount(1);
     }
   }

@@ -34,9 +34,10 @@ import java.util.function.Supplier;
 
 /**
  * Turns the bound {@link ConfigDocument} into a {@link ProxyConfig}: defaults, the rules that span
- * keys (exactly one policy source, TLS files in pairs, Kerberos needs a keytab and a realm), and
- * the report of each value that failed to bind, in the order the keys are checked. A check that
- * fails adds a problem and carries on with the default, so that one run reports them all.
+ * keys (exactly one policy source, TLS files in pairs, Kerberos needs a keytab and a realm, QUIC
+ * needs TLS), and the report of each value that failed to bind, in the order the keys are checked.
+ * A check that fails adds a problem and carries on with the default, so that one run reports them
+ * all.
  */
 final class ConfigChecks {
 
@@ -114,6 +115,7 @@ final class ConfigChecks {
             DEFAULT_DRAIN_TIMEOUT);
     ProxyConfig.Tls tls = tls();
     Kerberos kerberos = kerberos();
+    ProxyServerSettings.Quic quic = quic(defaults.quic(), tls);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -126,6 +128,7 @@ final class ConfigChecks {
         new Shutdown(drain),
         Optional.ofNullable(tls),
         Optional.ofNullable(kerberos),
+        quic,
         binding.fromEnvironment);
   }
 
@@ -314,6 +317,46 @@ final class ConfigChecks {
       return null; // a problem is already reported
     }
     return new Kerberos(keytab, principal, mapping, protection);
+  }
+
+  /**
+   * The QUIC settings, off unless {@code quic.enabled}; their keys are taken without it, so that
+   * one variable ({@code ZCPROXY_QUIC_ENABLED=false}) turns QUIC off without editing the file.
+   * Enabled, QUIC serves the TLS certificate, so it needs {@code tls} (checked just before).
+   */
+  private ProxyServerSettings.Quic quic(ProxyServerSettings.Quic defaults, ProxyConfig.Tls tls) {
+    ConfigDocument.Quic quic = document.quic();
+    boolean enabled = value(ConfigKey.QUIC_ENABLED, quic.enabled(), defaults.enabled());
+    var checked =
+        new ProxyServerSettings.Quic(
+            enabled,
+            value(ConfigKey.QUIC_MAX_CONNECTIONS, quic.maxConnections(), defaults.maxConnections()),
+            value(
+                ConfigKey.QUIC_MAX_CONNECTIONS_PER_SOURCE,
+                quic.maxConnectionsPerSource(),
+                defaults.maxConnectionsPerSource()),
+            value(ConfigKey.QUIC_IDLE_TIMEOUT, quic.idleTimeout(), defaults.idleTimeout()),
+            value(
+                ConfigKey.QUIC_MAX_STREAMS_PER_CONNECTION,
+                quic.maxStreamsPerConnection(),
+                defaults.maxStreamsPerConnection()));
+    if (enabled && tls == null && !tlsAsked()) {
+      problem(
+          ConfigKey.QUIC_ENABLED,
+          "QUIC needs TLS, whose certificate it serves: set tls.certificate and tls.privateKey,"
+              + " or tls.selfSigned");
+    }
+    return checked;
+  }
+
+  /**
+   * Whether the {@code tls} keys ask for TLS, even where a bad value of theirs (already reported)
+   * left it off.
+   */
+  private boolean tlsAsked() {
+    return isSet(ConfigKey.TLS_CERTIFICATE)
+        || isSet(ConfigKey.TLS_PRIVATE_KEY)
+        || (isSet(ConfigKey.TLS_SELF_SIGNED) && !Boolean.FALSE.equals(document.tls().selfSigned()));
   }
 
   /** Whether the file or the environment gives the key a value, good or bad. */

@@ -13,6 +13,7 @@ import dev.zcproxy.app.proxy.config.ConfigValues.PositiveDuration;
 import dev.zcproxy.app.proxy.config.ConfigValues.Principal;
 import dev.zcproxy.app.proxy.config.ConfigValues.Protection;
 import dev.zcproxy.app.proxy.config.ConfigValues.Provider;
+import dev.zcproxy.app.proxy.config.ConfigValues.QuicStreams;
 import dev.zcproxy.app.proxy.config.ConfigValues.Realm;
 import dev.zcproxy.app.proxy.config.ConfigValues.Relay;
 import dev.zcproxy.app.proxy.config.ConfigValues.Url;
@@ -38,6 +39,7 @@ record ConfigDocument(
     Limits limits,
     Tls tls,
     Kerberos kerberos,
+    Quic quic,
     Shutdown shutdown) {
 
   ConfigDocument {
@@ -49,11 +51,12 @@ record ConfigDocument(
             : limits;
     tls = tls == null ? new Tls(null, null, null, null) : tls;
     kerberos = kerberos == null ? new Kerberos(null, null, null, null) : kerberos;
+    quic = quic == null ? new Quic(null, null, null, null, null) : quic;
     shutdown = shutdown == null ? new Shutdown(null) : shutdown;
   }
 
   static ConfigDocument empty() {
-    return new ConfigDocument(null, null, null, null, null, null, null, null);
+    return new ConfigDocument(null, null, null, null, null, null, null, null, null);
   }
 
   record Admin(@JsonDeserialize(using = HostPortValue.class) InetSocketAddress listen) {}
@@ -104,6 +107,13 @@ record ConfigDocument(
       @JsonDeserialize(using = Principal.class) String principal,
       @JsonDeserialize(using = Realm.class) KerberosPrincipalMapping realm,
       @JsonDeserialize(using = Protection.class) GssapiProtection socks5Protection) {}
+
+  record Quic(
+      @JsonDeserialize(using = Flag.class) Boolean enabled,
+      @JsonDeserialize(using = Connections.class) Integer maxConnections,
+      @JsonDeserialize(using = Connections.class) Integer maxConnectionsPerSource,
+      @JsonDeserialize(using = PositiveDuration.class) Duration idleTimeout,
+      @JsonDeserialize(using = QuicStreams.class) Integer maxStreamsPerConnection) {}
 
   record Shutdown(@JsonDeserialize(using = AnyDuration.class) Duration drainTimeout) {}
 }

@@ -96,6 +96,20 @@ import java.util.stream.Collectors;
  *       confidentiality}: the most SOCKS5 GSS-API per-message protection granted; a client gets
  *       what it asks for up to this</td><td>{@code none}</td>
  *       <td>{@code ZCPROXY_KERBEROS_SOCKS5_PROTECTION}</td></tr>
+ *   <tr><td>{@code quic.enabled}</td><td>{@code true}: HTTP/3 over QUIC on the UDP port of the
+ *       same number as {@code listen}, with the TLS certificate; needs {@code tls.*}</td>
+ *       <td>{@code false}</td><td>{@code ZCPROXY_QUIC_ENABLED}</td></tr>
+ *   <tr><td>{@code quic.maxConnections}</td><td>&gt;= 0, 0 = unlimited: QUIC connections of the
+ *       whole proxy</td><td>{@code 0}</td><td>{@code ZCPROXY_QUIC_MAX_CONNECTIONS}</td></tr>
+ *   <tr><td>{@code quic.maxConnectionsPerSource}</td><td>&gt;= 0, 0 = unlimited: QUIC connections
+ *       per client IP address</td><td>{@code 0}</td>
+ *       <td>{@code ZCPROXY_QUIC_MAX_CONNECTIONS_PER_SOURCE}</td></tr>
+ *   <tr><td>{@code quic.idleTimeout}</td><td>duration &gt; 0: a QUIC connection with no packet
+ *       either way is gone, with every tunnel on it</td><td>{@code 30s}</td>
+ *       <td>{@code ZCPROXY_QUIC_IDLE_TIMEOUT}</td></tr>
+ *   <tr><td>{@code quic.maxStreamsPerConnection}</td><td>1-10000: request streams a client may
+ *       have open at once on one connection</td><td>{@code 100}</td>
+ *       <td>{@code ZCPROXY_QUIC_MAX_STREAMS_PER_CONNECTION}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -134,6 +148,11 @@ public enum ConfigKey {
   KERBEROS_PRINCIPAL("kerberos.principal"),
   KERBEROS_REALM("kerberos.realm"),
   KERBEROS_SOCKS5_PROTECTION("kerberos.socks5Protection"),
+  QUIC_ENABLED("quic.enabled"),
+  QUIC_MAX_CONNECTIONS("quic.maxConnections"),
+  QUIC_MAX_CONNECTIONS_PER_SOURCE("quic.maxConnectionsPerSource"),
+  QUIC_IDLE_TIMEOUT("quic.idleTimeout"),
+  QUIC_MAX_STREAMS_PER_CONNECTION("quic.maxStreamsPerConnection"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

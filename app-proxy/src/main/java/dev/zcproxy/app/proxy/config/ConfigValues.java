@@ -313,6 +313,13 @@ final class ConfigValues {
     }
   }
 
+  /** QUIC's initial_max_streams_bidi, as far as the front end allows it. */
+  static final class QuicStreams extends WholeNumber {
+    QuicStreams() {
+      super(1, ProxyConfigLoader.MAX_QUIC_STREAMS_CEILING);
+    }
+  }
+
   /** A connection cap: 0 is unlimited. */
   static final class Connections extends WholeNumber {
     Connections() {

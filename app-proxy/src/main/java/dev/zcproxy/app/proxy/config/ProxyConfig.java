@@ -28,6 +28,8 @@ import java.util.Set;
  *     when TLS is off
  * @param kerberos the proxy's keytab, service principal and accepted realm, or empty when SOCKS5
  *     GSS-API and HTTP Negotiate are off
+ * @param quic HTTP/3 over QUIC on the UDP port of {@code listen}'s number, with {@code tls}'s
+ *     certificate: enabled only where {@code tls} is present
  * @param fromEnvironment the keys set by their environment variable rather than the file, so that a
  *     problem found later (a file named here that cannot be read) names the variable too
  */
@@ -40,6 +42,7 @@ public record ProxyConfig(
     Shutdown shutdown,
     Optional<Tls> tls,
     Optional<Kerberos> kerberos,
+    ProxyServerSettings.Quic quic,
     Set<ConfigKey> fromEnvironment) {
 
   public ProxyConfig {
@@ -51,6 +54,10 @@ public record ProxyConfig(
     Objects.requireNonNull(shutdown, "shutdown");
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(kerberos, "kerberos");
+    Objects.requireNonNull(quic, "quic");
+    if (quic.enabled() && tls.isEmpty()) {
+      throw new IllegalArgumentException("quic.enabled needs tls");
+    }
     fromEnvironment = Set.copyOf(fromEnvironment);
   }
 
@@ -179,7 +186,7 @@ public record ProxyConfig(
 
   /**
    * What the Netty front end takes, but for the TLS and Kerberos identities, which are read at
-   * startup and added there.
+   * startup and added there, and for {@link #quic}, which can only follow the TLS identity.
    */
   public ProxyServerSettings serverSettings() {
     return new ProxyServerSettings(

@@ -44,6 +44,10 @@ public final class ProxyConfigLoader {
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 1080);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   public static final int MAX_HANDSHAKE_BYTES_CEILING = 1024 * 1024;
+
+  /** What {@link dev.zcproxy.inbound.netty.ProxyServerSettings.Quic} accepts, at most. */
+  public static final int MAX_QUIC_STREAMS_CEILING = 10_000;
+
   public static final Duration DEFAULT_STATE_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_STATE_REQUEST_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);

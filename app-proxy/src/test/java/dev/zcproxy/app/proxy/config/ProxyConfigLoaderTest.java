@@ -190,7 +190,8 @@ class ProxyConfigLoaderTest {
         "KERBEROS_KEYTAB",
         "KERBEROS_PRINCIPAL",
         "KERBEROS_REALM",
-        "KERBEROS_SOCKS5_PROTECTION" // KerberosConfigTest
+        "KERBEROS_SOCKS5_PROTECTION", // KerberosConfigTest
+        "QUIC_ENABLED" // needs TLS: QuicConfigTest
       })
   void everyKeyHasAnEnvironmentVariableThatOverridesTheFile(ConfigKey key) throws Exception {
     Map<ConfigKey, String> values =
@@ -209,6 +210,10 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE, "77"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER, "777"),
             Map.entry(ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT, "17s"),
+            Map.entry(ConfigKey.QUIC_MAX_CONNECTIONS, "7"),
+            Map.entry(ConfigKey.QUIC_MAX_CONNECTIONS_PER_SOURCE, "77"),
+            Map.entry(ConfigKey.QUIC_IDLE_TIMEOUT, "7s"),
+            Map.entry(ConfigKey.QUIC_MAX_STREAMS_PER_CONNECTION, "777"),
             Map.entry(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, "7s"));
 
     ProxyConfig config = load(FULL, Map.of(key.envName(), values.get(key)));
@@ -229,6 +234,10 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
           case LIMITS_STREAM_IDLE_TIMEOUT -> Duration.ofSeconds(17);
+          case QUIC_MAX_CONNECTIONS -> 7;
+          case QUIC_MAX_CONNECTIONS_PER_SOURCE -> 77;
+          case QUIC_IDLE_TIMEOUT -> Duration.ofSeconds(7);
+          case QUIC_MAX_STREAMS_PER_CONNECTION -> 777;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,
@@ -245,7 +254,8 @@ class ProxyConfigLoaderTest {
               KERBEROS_KEYTAB,
               KERBEROS_PRINCIPAL,
               KERBEROS_REALM,
-              KERBEROS_SOCKS5_PROTECTION ->
+              KERBEROS_SOCKS5_PROTECTION,
+              QUIC_ENABLED ->
               throw new AssertionError(key);
         };
     Object actual =
@@ -264,6 +274,10 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
           case LIMITS_STREAM_IDLE_TIMEOUT -> config.limits().streamIdleTimeout();
+          case QUIC_MAX_CONNECTIONS -> config.quic().maxConnections();
+          case QUIC_MAX_CONNECTIONS_PER_SOURCE -> config.quic().maxConnectionsPerSource();
+          case QUIC_IDLE_TIMEOUT -> config.quic().idleTimeout();
+          case QUIC_MAX_STREAMS_PER_CONNECTION -> config.quic().maxStreamsPerConnection();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,
@@ -280,7 +294,8 @@ class ProxyConfigLoaderTest {
               KERBEROS_KEYTAB,
               KERBEROS_PRINCIPAL,
               KERBEROS_REALM,
-              KERBEROS_SOCKS5_PROTECTION ->
+              KERBEROS_SOCKS5_PROTECTION,
+              QUIC_ENABLED ->
               throw new AssertionError(key);
         };
     assertThat(actual).isEqualTo(expected);
@@ -297,7 +312,9 @@ class ProxyConfigLoaderTest {
     "tls.certificate, ZCPROXY_TLS_CERTIFICATE",
     "tls.privateKey, ZCPROXY_TLS_PRIVATE_KEY",
     "tls.selfSigned, ZCPROXY_TLS_SELF_SIGNED",
-    "kerberos.keytab, ZCPROXY_KERBEROS_KEYTAB"
+    "kerberos.keytab, ZCPROXY_KERBEROS_KEYTAB",
+    "quic.enabled, ZCPROXY_QUIC_ENABLED",
+    "quic.maxStreamsPerConnection, ZCPROXY_QUIC_MAX_STREAMS_PER_CONNECTION"
   })
   void environmentNamesFollowTheKeyPath(String path, String envName) {
     assertThat(ConfigKey.byPath(path).orElseThrow().envName()).isEqualTo(envName);
