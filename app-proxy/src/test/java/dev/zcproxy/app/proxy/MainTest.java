@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,7 +179,6 @@ class MainTest {
   }
 
   @Test
-  @Disabled("until ProxyServer binds QUIC's UDP socket (settings.quic().enabled())")
   void aUdpPortInUseForQuicExitsWithOneNamingTheKey() throws IOException {
     try (var taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       Path config =

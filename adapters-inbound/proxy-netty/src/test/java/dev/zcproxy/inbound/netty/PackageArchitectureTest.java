@@ -13,9 +13,10 @@ import com.tngtech.archunit.lang.ArchRule;
  * The package map of the front end, as rules. Protocols depend on the shared phases (detect,
  * handshake, auth, upstream, command, relay, tunnel, metrics), never the other way round, and not
  * on each other; the wiring ({@code server} and the root) is the only place that names them all.
- * The allowed edges between protocol packages are these two, and only these: {@code http.h1} and
- * {@code http.h2} use the shared {@code http}, and {@code socks.v5.udp} frames the {@code udp}
- * core.
+ * The allowed edges between protocol packages are these, and only these: {@code http.h1}, {@code
+ * http.h2} and {@code http.h3} use the shared {@code http}; {@code socks.v5.udp} and {@code
+ * http.h3} (CONNECT-UDP) frame the {@code udp} core; and the {@code quic} transport serves {@code
+ * tls}'s certificate, as the TLS layer does, without knowing HTTP/3.
  */
 @AnalyzeClasses(
     packages = "dev.zcproxy.inbound.netty",
@@ -27,6 +28,7 @@ class PackageArchitectureTest {
   private static final String HTTP = ROOT + ".http..";
   private static final String TLS = ROOT + ".tls..";
   private static final String UDP = ROOT + ".udp..";
+  private static final String QUIC = ROOT + ".quic..";
 
   @ArchTest
   static final ArchRule socks_does_not_depend_on_other_protocols =
@@ -37,7 +39,7 @@ class PackageArchitectureTest {
           .resideOutsideOfPackage(ROOT + ".socks.v5.udp")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(HTTP, TLS, UDP);
+          .resideInAnyPackage(HTTP, TLS, UDP, QUIC);
 
   @ArchTest
   static final ArchRule socks5_udp_frames_only_the_udp_core =
@@ -46,7 +48,7 @@ class PackageArchitectureTest {
           .resideInAPackage(ROOT + ".socks.v5.udp")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(HTTP, TLS);
+          .resideInAnyPackage(HTTP, TLS, QUIC);
 
   @ArchTest
   static final ArchRule http_does_not_depend_on_other_protocols =
@@ -55,7 +57,42 @@ class PackageArchitectureTest {
           .resideInAPackage(HTTP)
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(SOCKS, TLS, UDP);
+          .resideInAnyPackage(SOCKS, TLS, QUIC);
+
+  /** CONNECT-UDP runs on the UDP core; nothing else of HTTP relays datagrams. */
+  @ArchTest
+  static final ArchRule only_http3_uses_the_udp_core =
+      noClasses()
+          .that()
+          .resideInAPackage(HTTP)
+          .and()
+          .resideOutsideOfPackage(ROOT + ".http.h3")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage(UDP);
+
+  /** The RFC 9297/9298 codecs know HTTP's refusals and destinations, not HTTP/3's streams. */
+  @ArchTest
+  static final ArchRule masque_codecs_know_no_transport =
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + ".http.h3.masque")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(ROOT + ".http.h3", UDP, QUIC, "io.netty.handler.codec.quic..");
+
+  /** QUIC is a transport, like TLS: it carries HTTP/3 without knowing it. */
+  @ArchTest
+  static final ArchRule quic_does_not_depend_on_protocols =
+      noClasses()
+          .that()
+          .resideInAPackage(QUIC)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(SOCKS, HTTP, UDP)
+          .orShould()
+          .dependOnClassesThat()
+          .resideInAPackage("io.netty.handler.codec.http3..");
 
   @ArchTest
   static final ArchRule shared_http_does_not_depend_on_its_versions =
@@ -64,7 +101,7 @@ class PackageArchitectureTest {
           .resideInAPackage(ROOT + ".http")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(ROOT + ".http.h1..", ROOT + ".http.h2..");
+          .resideInAnyPackage(ROOT + ".http.h1..", ROOT + ".http.h2..", ROOT + ".http.h3..");
 
   @ArchTest
   static final ArchRule http1_does_not_depend_on_http2 =
@@ -85,13 +122,22 @@ class PackageArchitectureTest {
           .resideInAPackage(ROOT + ".http.h1..");
 
   @ArchTest
+  static final ArchRule http3_depends_on_neither_http1_nor_http2 =
+      noClasses()
+          .that()
+          .resideInAPackage(ROOT + ".http.h3..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(ROOT + ".http.h1..", ROOT + ".http.h2..");
+
+  @ArchTest
   static final ArchRule tls_does_not_depend_on_other_protocols =
       noClasses()
           .that()
           .resideInAPackage(TLS)
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(SOCKS, HTTP, UDP);
+          .resideInAnyPackage(SOCKS, HTTP, UDP, QUIC);
 
   @ArchTest
   static final ArchRule the_udp_core_names_no_protocol =
@@ -100,7 +146,7 @@ class PackageArchitectureTest {
           .resideInAPackage(UDP)
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(SOCKS, HTTP, TLS);
+          .resideInAnyPackage(SOCKS, HTTP, TLS, QUIC);
 
   @ArchTest
   static final ArchRule shared_phases_name_no_protocol =
@@ -110,7 +156,7 @@ class PackageArchitectureTest {
               ROOT + ".detect..", ROOT + ".handshake..", ROOT + ".relay..", ROOT + ".metrics..")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(SOCKS, HTTP, TLS, UDP);
+          .resideInAnyPackage(SOCKS, HTTP, TLS, UDP, QUIC);
 
   @ArchTest
   static final ArchRule the_relay_spi_depends_on_nothing_else_of_the_front_end =
