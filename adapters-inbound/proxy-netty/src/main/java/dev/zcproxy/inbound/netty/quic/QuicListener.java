@@ -61,6 +61,15 @@ public final class QuicListener implements AutoCloseable {
 
   static final long UNIDIRECTIONAL_STREAM_DATA = 256 * 1024;
 
+  /**
+   * The largest UDP payload the proxy sends (quiche's default is 1,200, the minimum every path
+   * carries): 1,350 is what Netty sizes its send buffers for, and leaves room for a 1,200-byte UDP
+   * payload in an HTTP Datagram (about 1,250 bytes with the short header, the frame and the tag),
+   * which 1,200 would not. Paths with a smaller MTU lose such packets, as they would lose the
+   * client's own.
+   */
+  static final long MAX_SEND_UDP_PAYLOAD = 1350;
+
   /** Queues of QUIC DATAGRAM frames each way, per connection. */
   static final int DATAGRAM_QUEUE = 2048;
 
@@ -118,6 +127,7 @@ public final class QuicListener implements AutoCloseable {
                     new QuicServerCodecBuilder()
                         .sslEngineProvider(c -> self[0].sslContext.newEngine(c.alloc()))
                         .maxIdleTimeout(quic.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .maxSendUdpPayloadSize(MAX_SEND_UDP_PAYLOAD)
                         .initialMaxData(INITIAL_MAX_DATA)
                         .initialMaxStreamDataBidirectionalLocal(INITIAL_MAX_STREAM_DATA)
                         .initialMaxStreamDataBidirectionalRemote(INITIAL_MAX_STREAM_DATA)

@@ -64,6 +64,7 @@ final class Http3TestClient implements AutoCloseable {
         Http3.newQuicClientCodecBuilder()
             .sslContext(tls)
             .maxIdleTimeout(30, TimeUnit.SECONDS)
+            .maxSendUdpPayloadSize(1350)
             .initialMaxData(32L * 1024 * 1024)
             .initialMaxStreamDataBidirectionalLocal(4L * 1024 * 1024)
             .initialMaxStreamDataBidirectionalRemote(4L * 1024 * 1024)
