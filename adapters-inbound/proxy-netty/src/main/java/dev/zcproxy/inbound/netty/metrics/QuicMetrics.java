@@ -61,6 +61,7 @@ public final class QuicMetrics implements AutoCloseable {
   private final Gauge connectionsGauge;
   private final Counter connectionsTotal;
   private final Counter retries;
+  private final Counter refused;
   private final Map<StreamKind, Counter> streams = new EnumMap<>(StreamKind.class);
   private final Map<Direction, Counter> datagrams = new EnumMap<>(Direction.class);
   private final Map<Direction, Counter> capsules = new EnumMap<>(Direction.class);
@@ -75,6 +76,11 @@ public final class QuicMetrics implements AutoCloseable {
     connectionsTotal =
         Counter.builder("zcproxy.quic.connections")
             .description("QUIC connections the proxy created state for (after address validation)")
+            .register(registry);
+    refused =
+        Counter.builder("zcproxy.quic.connections.refused")
+            .description(
+                "QUIC connections refused by quic.maxConnections or maxConnectionsPerSource")
             .register(registry);
     retries =
         Counter.builder("zcproxy.quic.retries")
@@ -120,6 +126,10 @@ public final class QuicMetrics implements AutoCloseable {
 
   public void connectionClosed() {
     connections.decrementAndGet();
+  }
+
+  public void connectionRefused() {
+    refused.increment();
   }
 
   public void retrySent() {

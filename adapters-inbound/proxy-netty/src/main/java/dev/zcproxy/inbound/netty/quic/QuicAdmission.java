@@ -5,9 +5,12 @@ import dev.zcproxy.inbound.netty.metrics.QuicMetrics;
 import dev.zcproxy.inbound.netty.server.ClientAddress;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,6 +49,27 @@ final class QuicAdmission extends ChannelInitializer<QuicChannel> {
     this.application = application;
   }
 
+  /** Closes a connection over the limits with CONNECTION_REFUSED as soon as it can be told. */
+  private static final class RefuseWhenEstablished extends ChannelInboundHandlerAdapter {
+    private final String reason;
+
+    RefuseWhenEstablished(String reason) {
+      this.reason = reason;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      ((QuicChannel) ctx.channel())
+          .close(
+              false, CONNECTION_REFUSED, Unpooled.copiedBuffer(reason, StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg); // a stream or a datagram before the close: not served
+    }
+  }
+
   @Override
   protected void initChannel(QuicChannel connection) {
     InetSocketAddress client =
@@ -54,10 +78,10 @@ final class QuicAdmission extends ChannelInitializer<QuicChannel> {
         tracker.admit(connection, client == null ? null : client.getAddress());
     if (admission != ConnectionTracker.Admission.ADMITTED) {
       log.debug("QUIC connection from {} refused: {}", client, admission.reason());
-      connection.close(
-          false,
-          CONNECTION_REFUSED,
-          Unpooled.copiedBuffer(admission.reason(), StandardCharsets.US_ASCII));
+      metrics.connectionRefused();
+      // Closed once its handshake is done: a CONNECTION_CLOSE before that never reaches the
+      // client, which would wait out its own timeout instead of hearing CONNECTION_REFUSED.
+      connection.pipeline().addLast(new RefuseWhenEstablished(admission.reason()));
       return;
     }
     connection.attr(ClientAddress.KEY).set(client);

@@ -34,7 +34,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -377,8 +376,7 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (cause instanceof IOException
-          || cause instanceof io.netty.handler.codec.http3.Http3Exception) {
+      if (Http3Failures.expected(cause)) {
         log.debug("{}: CONNECT-UDP stream failed: {}", stream, cause.toString());
       } else {
         log.warn("{}: unexpected error on a CONNECT-UDP stream", stream, cause);

@@ -34,7 +34,6 @@ import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -350,8 +349,7 @@ final class Http3ForwardStream extends ChannelDuplexHandler implements HttpForwa
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException
-        || cause instanceof io.netty.handler.codec.http3.Http3Exception) {
+    if (Http3Failures.expected(cause)) {
       log.debug("{}: HTTP/3 forwarding stream failed: {}", ctx.channel(), cause.toString());
     } else {
       log.warn("{}: unexpected error on an HTTP/3 forwarding stream", ctx.channel(), cause);

@@ -30,7 +30,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -377,10 +376,8 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
       ctx.executor().execute(() -> stream().shutdownInput(Http3ErrorCode.H3_MESSAGE_ERROR.code()));
       return;
     }
-    if (cause instanceof IOException) {
+    if (Http3Failures.expected(cause)) {
       log.debug("{}: HTTP/3 stream failed: {}", ctx.channel(), cause.toString());
-    } else if (cause instanceof io.netty.handler.codec.http3.Http3Exception) {
-      log.debug("{}: HTTP/3 stream error: {}", ctx.channel(), cause.toString());
     } else {
       log.warn("{}: unexpected error on an HTTP/3 stream", ctx.channel(), cause);
     }

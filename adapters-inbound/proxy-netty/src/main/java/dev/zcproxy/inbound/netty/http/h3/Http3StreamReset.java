@@ -11,9 +11,15 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  * Makes closing a request stream whose response is not finished a reset. Netty closes a QUIC stream
  * by sending FIN, which would tell the client that a tunnel cut by a policy change, an upstream
  * that failed or a forwarded response cut short had ended cleanly. A stream whose output is still
- * open when it is closed (by the proxy: revocation, idleness, errors) is therefore reset first,
- * both ways, with H3_REQUEST_CANCELLED (RFC 9114 §4.1.1). A stream whose FIN has gone out closes as
- * it is.
+ * open when it is closed (by the proxy: revocation, idleness, errors; or after the client reset it)
+ * is therefore reset first with H3_REQUEST_CANCELLED (RFC 9114 §4.1.1). A stream whose FIN has gone
+ * out closes as it is.
+ *
+ * <p>Only the sending side is reset. Also shutting down the receiving side (STOP_SENDING) of a
+ * stream the client has reset keeps quiche from ever retiring it, so its MAX_STREAMS credit never
+ * comes back and the connection can open no more streams once {@code maxStreamsPerConnection}
+ * resets have happened (seen with quiche through Netty 4.2.18); a client that gets RESET_STREAM
+ * stops sending anyway.
  */
 @ChannelHandler.Sharable
 final class Http3StreamReset extends ChannelDuplexHandler {
@@ -25,7 +31,7 @@ final class Http3StreamReset extends ChannelDuplexHandler {
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
     if (stream.isActive() && !stream.isOutputShutdown()) {
-      stream.shutdown(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+      stream.shutdownOutput(Http3ErrorCode.H3_REQUEST_CANCELLED.code(), stream.newPromise());
     }
     ctx.close(promise);
   }

@@ -252,8 +252,7 @@ final class Http3Tunnel {
         log.debug(
             "{}: client reset the tunnel stream: {}", stream, reset.applicationProtocolCode());
         session.streamCancelled();
-      } else if (cause instanceof IOException
-          || cause instanceof io.netty.handler.codec.http3.Http3Exception) {
+      } else if (Http3Failures.expected(cause)) {
         log.debug("{}: HTTP/3 tunnel stream failed: {}", stream, cause.toString());
       } else {
         log.warn("{}: unexpected error on an HTTP/3 tunnel stream", stream, cause);

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3Settings;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -47,6 +48,9 @@ final class Http3TestClient implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel socket;
   final QuicChannel connection;
+
+  /** How the proxy closed the connection, once it has. */
+  final CompletableFuture<QuicConnectionCloseEvent> closedBy = new CompletableFuture<>();
 
   /** QUIC DATAGRAM frames the proxy sent, each a copy. */
   final BlockingQueue<byte[]> datagrams = new LinkedBlockingQueue<>();
@@ -105,6 +109,14 @@ final class Http3TestClient implements AutoCloseable {
                                   datagrams.add(copy);
                                 }
                                 ReferenceCountUtil.release(msg);
+                              }
+
+                              @Override
+                              public void userEventTriggered(ChannelHandlerContext ctx, Object e) {
+                                if (e instanceof QuicConnectionCloseEvent close) {
+                                  closedBy.complete(close);
+                                }
+                                ReferenceCountUtil.release(e);
                               }
                             });
                   }

@@ -1,0 +1,187 @@
+package dev.zcproxy.inbound.netty.http.h3;
+
+import static dev.zcproxy.inbound.netty.http.h3.Http3ConnectTest.ALICE;
+import static dev.zcproxy.inbound.netty.http.h3.Http3TestClient.AWAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.zcproxy.inbound.netty.ProxyServer;
+import dev.zcproxy.inbound.netty.ProxyServerSettings;
+import dev.zcproxy.inbound.netty.ProxyTestKit;
+import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
+import dev.zcproxy.inbound.netty.metrics.QuicMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http3.Http3ErrorCode;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import java.io.File;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QUIC's limits and abuse cases against a real proxy: garbage on the UDP port, stream open/cancel
+ * churn (the HTTP/3 Rapid Reset), connections per source, a UDP port that is taken, and fds and
+ * connections back at their baselines after many connections.
+ */
+class Http3LimitsTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private EchoServer echo;
+  private ProxyServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    echo = new EchoServer();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    echo.close();
+  }
+
+  private InetSocketAddress startServer(ProxyServerSettings settings) {
+    server = Http3ConnectTest.newServer(settings, registry);
+    server.start();
+    return server.quicAddress().orElseThrow();
+  }
+
+  private QuicMetrics quic() {
+    return server.quicMetrics().orElseThrow();
+  }
+
+  @Test
+  void udp_garbage_is_dropped_and_counted_and_the_port_serves_on() throws Exception {
+    InetSocketAddress quic = startServer(Http3ConnectTest.quicSettings());
+    Random random = new Random(1);
+    try (DatagramSocket socket = new DatagramSocket()) {
+      for (int i = 0; i < 500; i++) {
+        byte[] junk = new byte[1 + random.nextInt(1400)];
+        random.nextBytes(junk);
+        junk[0] &= (byte) (i % 2 == 0 ? 0xBF : 0xFF); // half of them without the fixed bit
+        socket.send(new DatagramPacket(junk, junk.length, quic));
+      }
+    }
+    await().atMost(AWAIT).until(() -> quic().droppedCount(QuicMetrics.Drop.NOT_QUIC) >= 250);
+    try (Http3TestClient client = new Http3TestClient(quic, false)) {
+      Http3TestClient.Stream tunnel =
+          client.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+      assertThat(tunnel.status()).isEqualTo("200");
+    }
+    assertThat(quic().openConnections()).isLessThanOrEqualTo(1);
+  }
+
+  @Test
+  void opening_and_cancelling_streams_in_a_loop_closes_the_connection_with_h3_excessive_load()
+      throws Exception {
+    InetSocketAddress quic = startServer(Http3ConnectTest.quicSettings());
+    try (Http3TestClient client = new Http3TestClient(quic, false)) {
+      for (int i = 0;
+          i <= Http3Session.MAX_CANCELLED_STREAMS + 50 && !client.closedBy.isDone();
+          i++) {
+        Http3TestClient.Stream stream;
+        try {
+          stream = client.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+        } catch (Exception connectionGone) {
+          break;
+        }
+        stream.channel.shutdown(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+      }
+      QuicConnectionCloseEvent close = client.closedBy.get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(close.isApplicationClose()).isTrue();
+      assertThat(close.error()).isEqualTo(Http3ErrorCode.H3_EXCESSIVE_LOAD.code());
+    }
+    await().atMost(AWAIT).until(() -> quic().openConnections() == 0);
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+  }
+
+  @Test
+  void connections_past_the_per_source_limit_are_refused() throws Exception {
+    InetSocketAddress quic =
+        startServer(
+            ProxyTestKit.settings()
+                .withTls(dev.zcproxy.inbound.netty.tls.TlsIdentity.selfSigned("localhost"))
+                .withQuic(new ProxyServerSettings.Quic(true, 0, 1, Duration.ofSeconds(30), 100)));
+    try (Http3TestClient first = new Http3TestClient(quic, false)) {
+      try (Http3TestClient second = new Http3TestClient(quic, false)) {
+        QuicConnectionCloseEvent refused = second.closedBy.get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(refused.isApplicationClose()).isFalse();
+        assertThat(refused.error()).as("CONNECTION_REFUSED").isEqualTo(0x2);
+      }
+      assertThat(registry.find("zcproxy.quic.connections.refused").counter().count()).isOne();
+      Http3TestClient.Stream tunnel =
+          first.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+      assertThat(tunnel.status()).as("the first one carries on").isEqualTo("200");
+    }
+    await().atMost(AWAIT).until(() -> quic().openConnections() == 0);
+    try (Http3TestClient again = new Http3TestClient(quic, false)) {
+      assertThat(again.connection.isActive()).as("the count was given back").isTrue();
+    }
+  }
+
+  @Test
+  void a_udp_port_that_is_taken_fails_the_start_saying_so() throws Exception {
+    try (DatagramSocket taken = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      ProxyServerSettings settings = Http3ConnectTest.quicSettings();
+      ProxyServerSettings onTakenPort =
+          new ProxyServerSettings(
+                  new InetSocketAddress("127.0.0.1", taken.getLocalPort()),
+                  settings.relay(),
+                  settings.timeouts(),
+                  settings.limits())
+              .withTls(settings.tls().identity().orElseThrow())
+              .withQuic(ProxyServerSettings.Quic.on());
+      ProxyServer refused = Http3ConnectTest.newServer(onTakenPort, registry);
+      assertThatThrownBy(refused::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith(
+              "cannot listen on UDP 127.0.0.1:" + taken.getLocalPort() + " for QUIC");
+      refused.close();
+    }
+  }
+
+  @Test
+  void quic_without_a_tls_identity_is_refused_naming_the_key() {
+    assertThatThrownBy(() -> ProxyTestKit.settings().withQuic(ProxyServerSettings.Quic.on()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quic.enabled");
+  }
+
+  @Test
+  void after_a_thousand_connections_fds_and_connections_are_back_at_their_baselines()
+      throws Exception {
+    InetSocketAddress quic = startServer(Http3ConnectTest.quicSettings());
+    try (Http3TestClient warmUp = new Http3TestClient(quic, false)) {
+      warmUp.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE)).status();
+    }
+    await().atMost(AWAIT).until(() -> quic().openConnections() == 0 && server.activeTunnels() == 0);
+    long fdsBefore = openFds();
+    for (int i = 0; i < 1000; i++) {
+      try (Http3TestClient client = new Http3TestClient(quic, false)) {
+        if (i % 100 == 0) {
+          Http3TestClient.Stream tunnel =
+              client.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+          assertThat(tunnel.status()).isEqualTo("200");
+        }
+      }
+    }
+    await().atMost(AWAIT).until(() -> quic().openConnections() == 0 && server.activeTunnels() == 0);
+    await()
+        .atMost(AWAIT)
+        .untilAsserted(() -> assertThat(openFds()).isLessThanOrEqualTo(fdsBefore + 4));
+    assertThat(registry.find("zcproxy.quic.connections").counter().count()).isEqualTo(1001);
+  }
+
+  private static long openFds() {
+    String[] fds = new File("/proc/self/fd").list();
+    return fds == null ? -1 : fds.length;
+  }
+}
