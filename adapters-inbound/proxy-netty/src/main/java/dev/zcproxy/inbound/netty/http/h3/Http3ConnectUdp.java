@@ -272,9 +272,11 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
     if (closed) {
       return UdpSession.DropReason.SEND_FAILED;
     }
-    if (datagramsOut) {
-      // QUIC takes a DATAGRAM frame whole or not at all: one too large for the path (or for the
-      // client's max_datagram_frame_size) fails its write, and is counted as such
+    // QUIC takes a DATAGRAM frame whole or not at all: an answer too large for what the client
+    // takes over this path goes as a capsule instead (RFC 9297 §3.5 lets either carry it); one
+    // that still fails its write is counted as too large
+    int length = HttpDatagrams.quicDatagramLength(stream.streamId(), payload);
+    if (datagramsOut && length <= session.maxDatagramBytes()) {
       connection
           .write(HttpDatagrams.encodeQuicDatagram(connection.alloc(), stream.streamId(), payload))
           .addListener(
@@ -297,10 +299,9 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
 
   @Override
   public void flush() {
+    stream.flush();
     if (datagramsOut) {
       connection.flush();
-    } else {
-      stream.flush();
     }
   }
 
@@ -351,12 +352,7 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
         return;
       }
       stream.flush();
-      if (lastCapsule == null || lastCapsule.isDone()) {
-        stream.shutdownOutput().addListener(done -> udp.close());
-      } else { // FIN after the capsules still queued
-        lastCapsule.addListener(
-            written -> stream.shutdownOutput().addListener(done -> udp.close()));
-      }
+      Http3Fin.after(lastCapsule, stream, udp::close);
     }
 
     private void abort(Http3ErrorCode code) {

@@ -262,11 +262,7 @@ final class Http3ForwardStream extends ChannelDuplexHandler implements HttpForwa
       ctx.flush();
       // FIN once the last frame has reached QUIC: the response is complete
       QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-      if (written == null) {
-        stream.shutdownOutput();
-      } else {
-        written.addListener(done -> stream.shutdownOutput());
-      }
+      Http3Fin.after(written, stream, null);
     }
     promise.trySuccess();
   }

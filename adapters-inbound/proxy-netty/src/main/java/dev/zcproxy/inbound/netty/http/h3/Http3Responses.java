@@ -48,7 +48,7 @@ final class Http3Responses {
       stream.write(new DefaultHttp3HeadersFrame(headers));
       sent = stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.wrappedBuffer(body)));
     }
-    sent.addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+    Http3Fin.after(sent, stream, null);
     if (!clientEnded) {
       stream.shutdownInput(Http3ErrorCode.H3_NO_ERROR.code());
     }

@@ -75,6 +75,7 @@ final class Http3Session extends ChannelInboundHandlerAdapter {
   private int cancelledInWindow;
   private boolean peerSupportsDatagrams;
   private boolean clientSentH3Datagram;
+  private int maxDatagramBytes;
 
   Http3Session(ProxyContext context, QuicMetrics metrics) {
     this.context = context;
@@ -154,6 +155,15 @@ final class Http3Session extends ChannelInboundHandlerAdapter {
    */
   boolean datagramsToClient() {
     return clientSentH3Datagram && peerSupportsDatagrams;
+  }
+
+  /**
+   * The largest QUIC DATAGRAM payload the client takes over this path, as QUIC said when the
+   * handshake completed (the client's max_datagram_frame_size and its max_udp_payload_size, less
+   * the packet's overhead).
+   */
+  int maxDatagramBytes() {
+    return maxDatagramBytes;
   }
 
   /**
@@ -238,8 +248,9 @@ final class Http3Session extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof QuicDatagramExtensionEvent) {
+    if (event instanceof QuicDatagramExtensionEvent datagrams) {
       peerSupportsDatagrams = true;
+      maxDatagramBytes = datagrams.maxLength();
     } else if (event instanceof Drain drain) {
       goAway(drain.within());
       return;

@@ -136,11 +136,7 @@ final class Http3Tunnel {
     }
     toClientEnded = true;
     // FIN once the last DATA has reached QUIC: a shutdown now would overtake writes still queued
-    if (lastToClient == null) {
-      stream.shutdownOutput();
-    } else {
-      lastToClient.addListener(written -> stream.shutdownOutput());
-    }
+    Http3Fin.after(lastToClient, stream, null);
     closeIfBothEnded();
   }
 

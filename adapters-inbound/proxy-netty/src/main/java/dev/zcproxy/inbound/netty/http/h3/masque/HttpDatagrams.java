@@ -145,6 +145,16 @@ public final class HttpDatagrams {
   }
 
   /**
+   * The size of what {@link #encodeQuicDatagram} makes of {@code udpPayload} for {@code streamId},
+   * without making it: to tell whether it fits a QUIC DATAGRAM frame.
+   */
+  public static int quicDatagramLength(long streamId, ByteBuf udpPayload) {
+    return QuicVarint.encodedLength(streamId / 4)
+        + QuicVarint.encodedLength(UDP_PAYLOAD_CONTEXT_ID)
+        + udpPayload.readableBytes();
+  }
+
+  /**
    * Encodes the HTTP Datagram Payload that carries {@code udpPayload} with context ID 0, in a new
    * buffer of exactly the right size: the form that fills a DATAGRAM capsule (see {@link
    * Capsules#encodeDatagram} for the whole capsule). Reads {@code udpPayload}'s readable bytes
