@@ -2,10 +2,12 @@ package dev.zcproxy.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -33,6 +35,23 @@ public final class FreePorts {
     } catch (IOException e) {
       throw new UncheckedIOException("no free TCP port on loopback", e);
     }
+  }
+
+  /**
+   * A port number free on loopback for TCP and for UDP alike, for a proxy that serves QUIC on the
+   * UDP port of its TCP port's number.
+   */
+  public static int tcpAndUdp() {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      int port = tcp();
+      try (DatagramSocket udp =
+          new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+        return udp.getLocalPort();
+      } catch (SocketException taken) {
+        // Something holds the UDP port of that number: try another.
+      }
+    }
+    throw new IllegalStateException("no port free for both TCP and UDP on loopback in 20 tries");
   }
 
   public static int tcp() {

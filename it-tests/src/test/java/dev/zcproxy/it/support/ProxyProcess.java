@@ -304,6 +304,7 @@ public final class ProxyProcess implements AutoCloseable {
     private final Map<String, String> limits = new LinkedHashMap<>();
     private final List<String> extraConfigLines = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
+    private boolean quic;
     private String policySection = "policy: { file: policy.yaml }";
 
     private Builder(Path workDir) {
@@ -345,6 +346,16 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public Builder policySection(String yaml) {
       this.policySection = yaml;
+      return this;
+    }
+
+    /**
+     * QUIC on: {@code quic: { enabled: true }}, and a listen port whose number is free on UDP as
+     * well, since the proxy serves QUIC on the UDP port of that number. QUIC needs TLS, which the
+     * test configures itself ({@code tls: { selfSigned: true }} through {@link #extraConfigLine}).
+     */
+    public Builder quic() {
+      this.quic = true;
       return this;
     }
 
@@ -409,7 +420,7 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private Launch launch() {
-      int port = FreePorts.tcp();
+      int port = quic ? FreePorts.tcpAndUdp() : FreePorts.tcp();
       int adminPort = FreePorts.tcp();
       try {
         Path confDir = Files.createDirectories(workDir.resolve("conf"));
@@ -472,6 +483,9 @@ public final class ProxyProcess implements AutoCloseable {
         yaml.append("limits: { ").append(String.join(", ", entries)).append(" }\n");
       }
       yaml.append("shutdown: { drainTimeout: ").append(DRAIN_TIMEOUT).append(" }\n");
+      if (quic) {
+        yaml.append("quic: { enabled: true }\n");
+      }
       extraConfigLines.forEach(line -> yaml.append(line).append('\n'));
       return yaml.toString();
     }

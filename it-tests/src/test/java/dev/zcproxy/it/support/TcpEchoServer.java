@@ -7,12 +7,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Echoes every byte back on 127.0.0.1 and an ephemeral port; one virtual thread per client. */
 public final class TcpEchoServer implements AutoCloseable {
 
   private final ServerSocket server;
   private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger accepted = new AtomicInteger();
 
   private TcpEchoServer(ServerSocket server) {
     this.server = server;
@@ -33,6 +35,11 @@ public final class TcpEchoServer implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** Connections accepted since the start, closed or not. */
+  public int acceptedConnections() {
+    return accepted.get();
+  }
+
   /** Connections accepted and not yet closed by their peer. */
   public int openConnections() {
     return clients.size();
@@ -42,6 +49,7 @@ public final class TcpEchoServer implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
+        accepted.incrementAndGet();
         clients.add(client);
         Thread.ofVirtual().name("tcp-echo").start(() -> echo(client));
       } catch (IOException e) {
