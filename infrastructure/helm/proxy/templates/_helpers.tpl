@@ -43,6 +43,9 @@
 {{- if and $v.podDisruptionBudget.enabled (not $v.autoscaling.enabled) (lt (int $v.replicas) 2) -}}
 {{- $problems = append $problems "proxy.podDisruptionBudget with a single replica blocks node drains: raise proxy.replicas or disable the budget" -}}
 {{- end -}}
+{{- if and $v.quic.enabled (not $v.tls.existingSecret) -}}
+{{- $problems = append $problems "proxy.quic.enabled needs proxy.tls.existingSecret: QUIC serves that TLS certificate" -}}
+{{- end -}}
 {{- if $problems -}}
 {{- fail (printf "\n\nzcproxy proxy: invalid values:\n  - %s\n" (join "\n  - " $problems)) -}}
 {{- end -}}

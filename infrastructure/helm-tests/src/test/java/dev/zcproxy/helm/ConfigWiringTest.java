@@ -96,8 +96,12 @@ class ConfigWiringTest {
             });
     assertThat(loaded.admin()).isPresent();
     assertThat(loaded.tls())
-        .as("TLS (and with it QUIC) on in external-values only")
+        .as("TLS on in external-values only")
         .matches(tls -> tls.isPresent() == set.equals("external"));
+    assertThat(loaded.quic().enabled())
+        .as("QUIC on in external-values only")
+        .isEqualTo(set.equals("external"));
+    assertThat(loaded.quic().maxConnectionsPerSource()).isEqualTo(set.equals("external") ? 64 : 0);
     assertThat(loaded.listen().getPort()).isEqualTo(1080);
   }
 
