@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -232,9 +231,6 @@ class Http3FlupkeIT {
   }
 
   @Test
-  @Disabled(
-      "proxy bug: about one flow in 20 to 30, the proxy ACKs the client's FIN on a CONNECT-UDP stream"
-          + " but never sends its own FIN; the stream stays open until the QUIC idle timeout")
   void connectUdpEndsItsSideOfTheStreamAfterTheClientsFin() throws Exception {
     for (int flowNumber = 1; flowNumber <= 40; flowNumber++) {
       try (FlupkeClient client = FlupkeClient.connect(proxy.port())) {
@@ -304,9 +300,6 @@ class Http3FlupkeIT {
   }
 
   @Test
-  @Disabled(
-      "proxy bug: a client's RESET_STREAM on a CONNECT-UDP stream is logged as WARN 'unexpected"
-          + " error on a CONNECT-UDP stream' with a QuicStreamResetException stack trace")
   void cancellingAConnectUdpFlowLeavesACleanLog() throws Exception {
     try (FlupkeClient client = FlupkeClient.connect(proxy.port())) {
       Tunnel flow = client.connectUdp(LOOPBACK, udpEcho.port(), PROXY_AUTHORIZATION, ALICE);

@@ -223,6 +223,28 @@ class Http3ConnectUdpTest {
   }
 
   @Test
+  void every_flow_the_client_ends_is_ended_by_the_proxy_too() throws Exception {
+    for (int i = 0; i < 40; i++) {
+      Http3TestClient h3 = connect(false);
+      Http3TestClient.Stream flow = h3.request(connectUdp(echoPath(), ALICE));
+      assertThat(flow.status()).isEqualTo("200");
+      for (int size : new int[] {1, 64, 512, 1200}) {
+        flow.send(
+            ByteBufUtilBytes.take(
+                Capsules.encodeDatagram(
+                    ByteBufAllocator.DEFAULT, Unpooled.wrappedBuffer(new byte[size]))));
+      }
+      int expected = (1 + 1 + 1 + 1) + (1 + 2 + 1 + 64) + (1 + 2 + 1 + 512) + (1 + 2 + 1 + 1200);
+      await().atMost(AWAIT).until(() -> flow.bodySize() >= expected);
+      flow.finish();
+      flow.fin.get(10, TimeUnit.SECONDS);
+      h3.close();
+      client = null;
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+  }
+
+  @Test
   void a_truncated_capsule_at_the_end_of_the_stream_is_a_stream_error() throws Exception {
     Http3TestClient h3 = connect(false);
     Http3TestClient.Stream flow = h3.request(connectUdp(echoPath(), ALICE));
