@@ -149,6 +149,120 @@ class Http3LimitsTest {
   }
 
   @Test
+  void a_reloaded_certificate_serves_new_quic_connections() throws Exception {
+    InetSocketAddress quic = startServer(Http3ConnectTest.quicSettings());
+    dev.zcproxy.inbound.netty.tls.TlsIdentity renewed =
+        dev.zcproxy.inbound.netty.tls.TlsIdentity.selfSigned("renewed.test");
+    try (Http3TestClient before = new Http3TestClient(quic, false)) {
+      assertThat(peerSubject(before)).contains("CN=localhost");
+      server.reloadTls(renewed);
+      try (Http3TestClient after = new Http3TestClient(quic, false)) {
+        assertThat(peerSubject(after)).contains("CN=renewed.test");
+      }
+      Http3TestClient.Stream tunnel =
+          before.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+      assertThat(tunnel.status()).as("open connections keep theirs").isEqualTo("200");
+    }
+  }
+
+  private static String peerSubject(Http3TestClient client) throws Exception {
+    return ((java.security.cert.X509Certificate)
+            client.connection.sslEngine().getSession().getPeerCertificates()[0])
+        .getSubjectX500Principal()
+        .getName();
+  }
+
+  @Test
+  void a_handshake_that_does_not_finish_in_time_is_closed() throws Exception {
+    ProxyServerSettings quick =
+        Http3ConnectTest.quicSettings()
+            .withTimeouts(
+                new ProxyServerSettings.Timeouts(
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(60)));
+    InetSocketAddress quic = startServer(quick);
+    java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+    javax.net.ssl.X509ExtendedTrustManager stalling =
+        new javax.net.ssl.X509ExtendedTrustManager() {
+          private void stall() {
+            try {
+              stalled.await(20, TimeUnit.SECONDS); // the client never finishes its handshake
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          @Override
+          public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+          @Override
+          public void checkClientTrusted(
+              java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {}
+
+          @Override
+          public void checkClientTrusted(
+              java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {}
+
+          @Override
+          public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+            stall();
+          }
+
+          @Override
+          public void checkServerTrusted(
+              java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {
+            stall();
+          }
+
+          @Override
+          public void checkServerTrusted(
+              java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {
+            stall();
+          }
+
+          @Override
+          public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+          }
+        };
+    io.netty.channel.EventLoopGroup group =
+        new io.netty.channel.MultiThreadIoEventLoopGroup(
+            1, io.netty.channel.nio.NioIoHandler.newFactory());
+    try {
+      io.netty.channel.Channel socket =
+          new io.netty.bootstrap.Bootstrap()
+              .group(group)
+              .channel(io.netty.channel.socket.nio.NioDatagramChannel.class)
+              .handler(
+                  io.netty.handler.codec.http3.Http3.newQuicClientCodecBuilder()
+                      .sslContext(
+                          io.netty.handler.codec.quic.QuicSslContextBuilder.forClient()
+                              .trustManager(stalling)
+                              .applicationProtocols("h3")
+                              .build())
+                      .maxIdleTimeout(30, TimeUnit.SECONDS)
+                      .build())
+              .bind(0)
+              .sync()
+              .channel();
+      io.netty.handler.codec.quic.QuicChannel.newBootstrap(socket)
+          .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+          .remoteAddress(quic)
+          .connect();
+      await().atMost(AWAIT).until(() -> quic().openConnections() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> quic().openConnections() == 0);
+      stalled.countDown();
+      socket.close().sync();
+    } finally {
+      stalled.countDown();
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  @Test
   void quic_without_a_tls_identity_is_refused_naming_the_key() {
     assertThatThrownBy(() -> ProxyTestKit.settings().withQuic(ProxyServerSettings.Quic.on()))
         .isInstanceOf(IllegalArgumentException.class)
