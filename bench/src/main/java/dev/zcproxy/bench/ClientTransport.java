@@ -1,8 +1,12 @@
 package dev.zcproxy.bench;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -33,6 +37,23 @@ final class ClientTransport {
 
   static Class<? extends DatagramChannel> datagramChannel() {
     return epoll() ? EpollDatagramChannel.class : NioDatagramChannel.class;
+  }
+
+  /** Datagrams read per system call, with epoll (recvmmsg). */
+  static final int DATAGRAMS_PER_READ = 32;
+
+  /**
+   * With epoll, reads up to {@value #DATAGRAMS_PER_READ} datagrams of at most {@code
+   * maxDatagramBytes} per system call (recvmmsg) instead of one.
+   */
+  static void batchDatagramReads(Bootstrap bootstrap, int maxDatagramBytes) {
+    if (epoll()) {
+      bootstrap
+          .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramBytes)
+          .option(
+              ChannelOption.RCVBUF_ALLOCATOR,
+              new FixedRecvByteBufAllocator(maxDatagramBytes * DATAGRAMS_PER_READ));
+    }
   }
 
   static Class<? extends SocketChannel> socketChannel() {

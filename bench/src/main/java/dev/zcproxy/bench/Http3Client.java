@@ -102,16 +102,15 @@ final class Http3Client implements StreamTunnels {
             .build();
     Channel socket;
     try {
-      socket =
+      Bootstrap bootstrap =
           new Bootstrap()
               .group(group)
               .channel(ClientTransport.datagramChannel())
               .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
               .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
-              .handler(codec)
-              .bind(new InetSocketAddress(proxy.getAddress(), 0))
-              .sync()
-              .channel();
+              .handler(codec);
+      ClientTransport.batchDatagramReads(bootstrap, MAX_UDP_PAYLOAD_BYTES);
+      socket = bootstrap.bind(new InetSocketAddress(proxy.getAddress(), 0)).sync().channel();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
