@@ -59,7 +59,8 @@ wait_until_listening() {
 # anonymous allow-loopback policy (plus EXTRA_YAML, top-level keys such as a tls section, appended
 # to its config) and sets started_pid once /readyz answers. Returns 1 if the proxy exits at
 # startup (it refused the config, e.g. a relay this build lacks): its output is in
-# $work/NAME/proxy.log. Dies if it is still not ready after 30 s.
+# $work/NAME/proxy.log. Dies if it is still not ready after 30 s. JVM options in the array
+# zcproxy_java_opts, if the sourcing script sets it, go before -jar (a logging config, say).
 start_zcproxy() {
   local name=$1 relay=$2 port=$3 admin=$4 extra=${5:-}
   local dir="$work/$name"
@@ -78,7 +79,8 @@ policy: { file: policy.yaml }
 shutdown: { drainTimeout: 2s }
 $extra
 EOF
-  "$java_bin" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+  "$java_bin" ${zcproxy_java_opts[@]+"${zcproxy_java_opts[@]}"} \
+    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -jar "$proxy_jar" --config "$dir/zcproxy.yaml" >"$dir/proxy.log" 2>&1 &
   started_pid=$!
   started_pids+=("$started_pid")

@@ -3,7 +3,9 @@ package dev.zcproxy.bench;
 import dev.zcproxy.bench.ThroughputRun.Direction;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The command line, parsed and checked.
@@ -14,6 +16,13 @@ import java.util.Optional;
  * @param forward a plain TCP forwarder to connect to instead of the far end (HAProxy {@code mode
  *     tcp}); its backend must be 127.0.0.1:{@code farEndPort}
  * @param httpConnect an HTTP/1.1 proxy to go through with {@code CONNECT}; empty means none
+ * @param h2Connect an HTTP/2 proxy (cleartext, prior knowledge) to go through with {@code CONNECT},
+ *     one stream per tunnel on one connection; {@code throughput} only
+ * @param h3Connect an HTTP/3 proxy (QUIC on this UDP port) to go through with {@code CONNECT}, one
+ *     stream per tunnel on one connection; {@code throughput} only
+ * @param connectUdp an HTTP/3 proxy to go through with CONNECT-UDP (RFC 9298), its HTTP Datagrams
+ *     in QUIC DATAGRAM frames; {@code udp-rate} only. In {@code udp-rate}, {@code socks} means
+ *     SOCKS5 UDP ASSOCIATE
  * @param farEndPort where the far end (sink, source, echo or responder) listens; 0 for any free
  *     port
  * @param direction which way the bytes go in {@code throughput} mode
@@ -23,6 +32,8 @@ import java.util.Optional;
  * @param warmup how long the run goes before measuring starts (JIT, connection pools, caches)
  * @param threads concurrent clients in {@code cps} mode
  * @param count how many ports {@code free-ports} prints
+ * @param payloadBytes UDP payload of each datagram in {@code udp-rate} mode
+ * @param window datagrams sent and not yet echoed, at most, in {@code udp-rate} mode
  */
 record BenchOptions(
     Mode mode,
@@ -30,6 +41,9 @@ record BenchOptions(
     Optional<Credentials> credentials,
     Optional<InetSocketAddress> forward,
     Optional<InetSocketAddress> httpConnect,
+    Optional<InetSocketAddress> h2Connect,
+    Optional<InetSocketAddress> h3Connect,
+    Optional<InetSocketAddress> connectUdp,
     int farEndPort,
     Direction direction,
     int streams,
@@ -37,14 +51,20 @@ record BenchOptions(
     Duration duration,
     Duration warmup,
     int threads,
-    int count) {
+    int count,
+    int payloadBytes,
+    int window) {
 
   enum Mode {
     THROUGHPUT,
     CPS,
     LATENCY,
+    UDP_RATE,
     FREE_PORTS
   }
+
+  /** The largest UDP payload over IPv4: 65,535 less the IP and UDP headers. */
+  static final int MAX_UDP_PAYLOAD_BYTES = 65_507;
 
   record Credentials(String user, String password) {}
 
@@ -59,6 +79,9 @@ record BenchOptions(
                      echo, and repeats for --seconds; prints round trips per second and p50/p99
         cps          --threads clients, each looping connect / 64-byte request / 64-byte response /
                      close for --seconds; prints connections per second and p50/p99 latency
+        udp-rate     one UDP flow to a local echo server: keeps --window datagrams of
+                     --payload-bytes in flight for --seconds (a new one for each echo); prints
+                     echoes per second, goodput and the datagrams lost each way
         free-ports   prints --count TCP ports on 127.0.0.1 that are free right now
         policy-latency
                      time from a REST policy change to the proxy reporting it; its own
@@ -72,6 +95,16 @@ record BenchOptions(
                               backend must be 127.0.0.1:--far-end-port
         --http-connect HOST:PORT
                               go through this HTTP/1.1 proxy: CONNECT 127.0.0.1:PORT, then stream
+        --h2-connect HOST:PORT
+                              throughput only: go through this HTTP/2 proxy (cleartext, prior
+                              knowledge), one CONNECT stream per --streams on one connection
+        --h3-connect HOST:PORT
+                              throughput only: go through this HTTP/3 proxy (QUIC on UDP PORT),
+                              one CONNECT stream per --streams on one connection
+        --connect-udp HOST:PORT
+                              udp-rate only: go through this HTTP/3 proxy with CONNECT-UDP
+                              (RFC 9298), the datagrams in QUIC DATAGRAM frames
+                              (in udp-rate, --socks is SOCKS5 UDP ASSOCIATE)
         --far-end-port N      the far end listens on this port of 127.0.0.1 (default: any free one)
 
       options:
@@ -82,6 +115,8 @@ record BenchOptions(
         --warmup N            unmeasured lead-in, in seconds (default 1)
         --threads N           concurrent clients in cps mode (default 32)
         --count N             ports to print in free-ports mode (default 1)
+        --payload-bytes N     UDP payload per datagram in udp-rate mode (default 1200)
+        --window N            datagrams in flight in udp-rate mode (default 64)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -93,6 +128,7 @@ record BenchOptions(
           case "throughput" -> Mode.THROUGHPUT;
           case "cps" -> Mode.CPS;
           case "latency" -> Mode.LATENCY;
+          case "udp-rate" -> Mode.UDP_RATE;
           case "free-ports" -> Mode.FREE_PORTS;
           default -> throw new IllegalArgumentException("unknown mode: " + args[0]);
         };
@@ -101,6 +137,9 @@ record BenchOptions(
     String password = null;
     InetSocketAddress forward = null;
     InetSocketAddress httpConnect = null;
+    InetSocketAddress h2Connect = null;
+    InetSocketAddress h3Connect = null;
+    InetSocketAddress connectUdp = null;
     int farEndPort = 0;
     Direction direction = Direction.UPLOAD;
     int streams = 1;
@@ -109,6 +148,8 @@ record BenchOptions(
     int warmupSeconds = 1;
     int threads = 32;
     int count = 1;
+    int payloadBytes = 1200;
+    int window = 64;
     for (int i = 1; i < args.length; i += 2) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -121,6 +162,9 @@ record BenchOptions(
         case "--pass" -> password = value;
         case "--forward" -> forward = hostAndPort(flag, value);
         case "--http-connect" -> httpConnect = hostAndPort(flag, value);
+        case "--h2-connect" -> h2Connect = hostAndPort(flag, value);
+        case "--h3-connect" -> h3Connect = hostAndPort(flag, value);
+        case "--connect-udp" -> connectUdp = hostAndPort(flag, value);
         case "--far-end-port" -> farEndPort = port(flag, value);
         case "--direction" -> direction = direction(value);
         case "--streams" -> streams = positive(flag, value);
@@ -129,6 +173,8 @@ record BenchOptions(
         case "--warmup" -> warmupSeconds = nonNegative(flag, value);
         case "--threads" -> threads = positive(flag, value);
         case "--count" -> count = positive(flag, value);
+        case "--payload-bytes" -> payloadBytes = positive(flag, value);
+        case "--window" -> window = positive(flag, value);
         default -> throw new IllegalArgumentException("unknown option: " + flag);
       }
     }
@@ -138,9 +184,27 @@ record BenchOptions(
     if (user != null && socks == null) {
       throw new IllegalArgumentException("--user and --pass need --socks");
     }
-    if ((socks != null ? 1 : 0) + (forward != null ? 1 : 0) + (httpConnect != null ? 1 : 0) > 1) {
+    if (Stream.of(socks, forward, httpConnect, h2Connect, h3Connect, connectUdp)
+            .filter(Objects::nonNull)
+            .count()
+        > 1) {
       throw new IllegalArgumentException(
-          "--socks, --forward and --http-connect exclude each other");
+          "--socks, --forward, --http-connect, --h2-connect, --h3-connect and --connect-udp"
+              + " exclude each other");
+    }
+    if ((h2Connect != null || h3Connect != null) && mode != Mode.THROUGHPUT) {
+      throw new IllegalArgumentException("--h2-connect and --h3-connect are for throughput runs");
+    }
+    if (connectUdp != null && mode != Mode.UDP_RATE) {
+      throw new IllegalArgumentException("--connect-udp is for udp-rate runs");
+    }
+    if (mode == Mode.UDP_RATE && (forward != null || httpConnect != null)) {
+      throw new IllegalArgumentException(
+          "udp-rate goes direct, through --socks (UDP ASSOCIATE) or through --connect-udp");
+    }
+    if (payloadBytes > MAX_UDP_PAYLOAD_BYTES) {
+      throw new IllegalArgumentException(
+          "--payload-bytes must be at most " + MAX_UDP_PAYLOAD_BYTES + " (UDP over IPv4)");
     }
     if (forward != null && farEndPort == 0) {
       // The forwarder's backend is fixed, so the far end must listen where it points.
@@ -152,6 +216,9 @@ record BenchOptions(
         user == null ? Optional.empty() : Optional.of(new Credentials(user, password)),
         Optional.ofNullable(forward),
         Optional.ofNullable(httpConnect),
+        Optional.ofNullable(h2Connect),
+        Optional.ofNullable(h3Connect),
+        Optional.ofNullable(connectUdp),
         farEndPort,
         direction,
         streams,
@@ -159,7 +226,9 @@ record BenchOptions(
         Duration.ofSeconds(seconds),
         Duration.ofSeconds(warmupSeconds),
         threads,
-        count);
+        count,
+        payloadBytes,
+        window);
   }
 
   private static InetSocketAddress hostAndPort(String flag, String value) {

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
@@ -76,7 +77,57 @@ final class Connector {
     }
   }
 
+  /**
+   * SOCKS5 UDP ASSOCIATE (RFC 1928 §7) on a new control connection to the SOCKS proxy, naming
+   * {@code clientUdp} as the address the client will send from.
+   *
+   * @return the control connection, to be held open as long as the association is used (closing it
+   *     ends the association), and the relay address the proxy announced
+   */
+  UdpAssociation associateUdp(InetSocketAddress clientUdp) throws IOException {
+    InetSocketAddress proxy =
+        socks.orElseThrow(() -> new IllegalStateException("UDP ASSOCIATE needs a SOCKS proxy"));
+    Socket control = new Socket();
+    try {
+      control.setTcpNoDelay(true);
+      control.setSoTimeout(READ_TIMEOUT_MILLIS);
+      control.connect(proxy, CONNECT_TIMEOUT_MILLIS);
+      InetSocketAddress relay = handshake(control, clientUdp, SOCKS5_UDP_ASSOCIATE);
+      if (relay.isUnresolved()) {
+        throw new IOException("the proxy announced its UDP relay by name: " + relay);
+      }
+      if (relay.getAddress().isAnyLocalAddress()) {
+        // RFC 1928 leaves an unspecified BND.ADDR to mean "the address you reached me on"
+        relay = new InetSocketAddress(proxy.getAddress(), relay.getPort());
+      }
+      return new UdpAssociation(control, relay);
+    } catch (IOException | RuntimeException e) {
+      control.close();
+      throw e;
+    }
+  }
+
+  /**
+   * @param control the SOCKS5 control connection; the association lasts as long as it is open
+   * @param relay where to send SOCKS5-framed datagrams
+   */
+  record UdpAssociation(Socket control, InetSocketAddress relay) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      control.close();
+    }
+  }
+
+  private static final int SOCKS5_CONNECT = 0x01;
+  private static final int SOCKS5_UDP_ASSOCIATE = 0x03;
+
   private void handshake(Socket socket, InetSocketAddress target) throws IOException {
+    handshake(socket, target, SOCKS5_CONNECT);
+  }
+
+  /** Method selection, RFC 1929 if credentials are given, then the request; returns BND. */
+  private InetSocketAddress handshake(Socket socket, InetSocketAddress target, int command)
+      throws IOException {
     DataInputStream in = new DataInputStream(socket.getInputStream());
     OutputStream out = socket.getOutputStream();
     int method = credentials.isPresent() ? 0x02 : 0x00;
@@ -102,7 +153,7 @@ final class Connector {
     out.write(
         new byte[] {
           0x05,
-          0x01,
+          (byte) command,
           0x00,
           0x01,
           address[0],
@@ -112,7 +163,7 @@ final class Connector {
           (byte) (port >> 8),
           (byte) port
         });
-    expect(in, "CONNECT reply", 0x05, 0x00);
+    expect(in, command == SOCKS5_CONNECT ? "CONNECT reply" : "UDP ASSOCIATE reply", 0x05, 0x00);
     in.readUnsignedByte(); // RSV
     int addressType = in.readUnsignedByte();
     int addressLength =
@@ -122,7 +173,13 @@ final class Connector {
           case 0x03 -> in.readUnsignedByte();
           default -> throw new IOException("unknown address type " + addressType + " in reply");
         };
-    in.readNBytes(addressLength + 2);
+    byte[] bound = in.readNBytes(addressLength);
+    int boundPort = in.readUnsignedShort();
+    if (addressType == 0x03) {
+      return InetSocketAddress.createUnresolved(
+          new String(bound, StandardCharsets.US_ASCII), boundPort);
+    }
+    return new InetSocketAddress(InetAddress.getByAddress(bound), boundPort);
   }
 
   /**

@@ -1,18 +1,21 @@
 package dev.zcproxy.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The load generator behind {@code bench/socks-bench.sh}, {@code bench/splice-bench.sh} and {@code
- * bench/http-bench.sh}: measures one path (direct, through a SOCKS5 proxy, through an HTTP proxy's
- * CONNECT, or through a plain TCP forwarder) on loopback, and prints one line of {@code key=value}
- * pairs for the script to read. It starts its own far end (a sink, a source, an echo or a
- * request/response server) in the same JVM, so a run needs nothing but the proxy under test.
+ * The load generator behind the {@code bench/*-bench.sh} scripts: measures one path (direct,
+ * through a SOCKS5 proxy, through an HTTP/1.1, HTTP/2 or HTTP/3 proxy's CONNECT, or through a plain
+ * TCP forwarder; for UDP, direct, through SOCKS5 UDP ASSOCIATE or through CONNECT-UDP) on loopback,
+ * and prints one line of {@code key=value} pairs for the script to read. It starts its own far end
+ * (a sink, a source, an echo or a request/response server, TCP or UDP) in the same JVM, so a run
+ * needs nothing but the proxy under test.
  *
  * <p>Exit status: 0 measured, 1 the run failed (the proxy refused, stalled or dropped connections),
  * 2 bad command line.
@@ -40,7 +43,9 @@ public final class LoadGenerator {
     }
     startWatchdog(options.warmup().plus(options.duration()).plus(WATCHDOG_GRACE));
     try {
-      System.out.println(run(options));
+      String report = run(options);
+      System.out.println(
+          options.mode() == BenchOptions.Mode.FREE_PORTS ? report : report + clientCpu());
       System.exit(0);
     } catch (IOException e) {
       System.err.println(
@@ -89,15 +94,7 @@ public final class LoadGenerator {
         new Connector(
             options.socks(), options.credentials(), options.forward(), options.httpConnect());
     return switch (options.mode()) {
-      case THROUGHPUT ->
-          ThroughputRun.run(
-                  connector,
-                  options.direction(),
-                  options.streams(),
-                  options.warmup(),
-                  options.duration(),
-                  options.farEndPort())
-              .report();
+      case THROUGHPUT -> throughput(options, connector);
       case LATENCY ->
           LatencyRun.run(
                   connector,
@@ -114,8 +111,73 @@ public final class LoadGenerator {
                   options.duration(),
                   options.farEndPort())
               .report();
+      case UDP_RATE ->
+          UdpRateRun.run(
+                  udpPath(options, connector),
+                  options.payloadBytes(),
+                  options.window(),
+                  options.warmup(),
+                  options.duration(),
+                  options.farEndPort())
+              .report();
       case FREE_PORTS -> freePorts(options.count());
     };
+  }
+
+  /** Over TCP ({@link Connector}'s paths), or as streams of an HTTP/2 or HTTP/3 connection. */
+  private static String throughput(BenchOptions options, Connector connector)
+      throws IOException, InterruptedException {
+    StreamTunnelThroughputRun.Client multiplexed = null;
+    if (options.h2Connect().isPresent()) {
+      InetSocketAddress proxy = options.h2Connect().get();
+      multiplexed = group -> Http2Client.connect(group, proxy);
+    } else if (options.h3Connect().isPresent()) {
+      InetSocketAddress proxy = options.h3Connect().get();
+      multiplexed = group -> Http3Client.connect(group, proxy);
+    }
+    if (multiplexed != null) {
+      return StreamTunnelThroughputRun.run(
+              multiplexed,
+              options.direction(),
+              options.streams(),
+              options.warmup(),
+              options.duration(),
+              options.farEndPort())
+          .report();
+    }
+    return ThroughputRun.run(
+            connector,
+            options.direction(),
+            options.streams(),
+            options.warmup(),
+            options.duration(),
+            options.farEndPort())
+        .report();
+  }
+
+  private static UdpRateRun.Path udpPath(BenchOptions options, Connector connector) {
+    if (options.connectUdp().isPresent()) {
+      InetSocketAddress proxy = options.connectUdp().get();
+      return (group, echo, payloadBytes, receiver) ->
+          new DatagramFlow.ConnectUdp(group, proxy, echo, payloadBytes, receiver);
+    }
+    if (options.socks().isPresent()) {
+      return (group, echo, payloadBytes, receiver) ->
+          new DatagramFlow.Socks5(group, connector, echo, payloadBytes, receiver);
+    }
+    return DatagramFlow.Direct::new;
+  }
+
+  /**
+   * The load generator's own CPU time so far (JIT and GC included), as a report field: on a shared
+   * machine, it tells how much of the cores the client took from the proxy.
+   */
+  private static String clientCpu() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return " client_cpu_seconds=%.2f".formatted(os.getProcessCpuTime() / 1e9);
+    }
+    return "";
   }
 
   /** All held open at once, so the ports are distinct; closed before they are printed. */

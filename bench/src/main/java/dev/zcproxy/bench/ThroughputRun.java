@@ -53,7 +53,7 @@ final class ThroughputRun {
     }
   }
 
-  private record Sample(long bytes, long nanos) {}
+  record Sample(long bytes, long nanos) {}
 
   private ThroughputRun() {}
 
@@ -125,7 +125,7 @@ final class ThroughputRun {
   }
 
   /** Samples the byte counter at the start and at the end of the measured window. */
-  private static Sample measure(LongSupplier bytesSoFar, long measureFrom, long end)
+  static Sample measure(LongSupplier bytesSoFar, long measureFrom, long end)
       throws InterruptedException {
     sleepUntil(measureFrom);
     long startNanos = System.nanoTime();
@@ -135,7 +135,7 @@ final class ThroughputRun {
     return new Sample(bytesSoFar.getAsLong() - startBytes, endNanos - startNanos);
   }
 
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
+  static void sleepUntil(long nanoTime) throws InterruptedException {
     long remaining = nanoTime - System.nanoTime();
     if (remaining > 0) {
       Thread.sleep(Duration.ofNanos(remaining));
@@ -166,7 +166,7 @@ final class ThroughputRun {
   }
 
   /** The last bytes are still in socket buffers (and the proxy) when the writers close. */
-  private static void awaitDrained(SinkServer sink, int streams) throws InterruptedException {
+  static void awaitDrained(SinkServer sink, int streams) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (sink.finishedStreams() < streams && System.nanoTime() < deadline) {
       Thread.sleep(10);

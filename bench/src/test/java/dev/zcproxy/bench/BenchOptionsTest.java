@@ -80,14 +80,95 @@ class BenchOptionsTest {
     assertThat(options.direction()).isEqualTo(Direction.DOWNLOAD);
   }
 
+  @Test
+  void parses_a_download_through_an_http3_proxy() {
+    BenchOptions options =
+        BenchOptions.parse(
+            new String[] {
+              "throughput", "--h3-connect", "127.0.0.1:1080", "--direction", "download"
+            });
+
+    assertThat(options.h3Connect()).contains(new InetSocketAddress("127.0.0.1", 1080));
+    assertThat(options.h2Connect()).isEmpty();
+    assertThat(options.httpConnect()).isEmpty();
+    assertThat(options.direction()).isEqualTo(Direction.DOWNLOAD);
+  }
+
+  @Test
+  void parses_an_upload_through_an_http2_proxy() {
+    BenchOptions options =
+        BenchOptions.parse(new String[] {"throughput", "--h2-connect", "127.0.0.1:1080"});
+
+    assertThat(options.h2Connect()).contains(new InetSocketAddress("127.0.0.1", 1080));
+    assertThat(options.h3Connect()).isEmpty();
+    assertThat(options.direction()).isEqualTo(Direction.UPLOAD);
+  }
+
+  @Test
+  void udp_rate_defaults_to_a_direct_flow_of_1200_byte_datagrams_64_in_flight() {
+    BenchOptions options = BenchOptions.parse(new String[] {"udp-rate"});
+
+    assertThat(options.mode()).isEqualTo(BenchOptions.Mode.UDP_RATE);
+    assertThat(options.payloadBytes()).isEqualTo(1200);
+    assertThat(options.window()).isEqualTo(64);
+    assertThat(options.socks()).isEmpty();
+    assertThat(options.connectUdp()).isEmpty();
+  }
+
+  @Test
+  void parses_a_udp_rate_run_through_connect_udp() {
+    BenchOptions options =
+        BenchOptions.parse(
+            new String[] {
+              "udp-rate",
+              "--connect-udp",
+              "127.0.0.1:1080",
+              "--payload-bytes",
+              "64",
+              "--window",
+              "32",
+              "--seconds",
+              "6"
+            });
+
+    assertThat(options.connectUdp()).contains(new InetSocketAddress("127.0.0.1", 1080));
+    assertThat(options.payloadBytes()).isEqualTo(64);
+    assertThat(options.window()).isEqualTo(32);
+    assertThat(options.duration()).isEqualTo(Duration.ofSeconds(6));
+  }
+
+  @Test
+  void socks_in_a_udp_rate_run_means_udp_associate_with_optional_credentials() {
+    BenchOptions options =
+        BenchOptions.parse(
+            new String[] {
+              "udp-rate", "--socks", "127.0.0.1:1080", "--user", "alice", "--pass", "secret"
+            });
+
+    assertThat(options.socks()).contains(new InetSocketAddress("127.0.0.1", 1080));
+    assertThat(options.credentials()).contains(new BenchOptions.Credentials("alice", "secret"));
+  }
+
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
       value = {
         "throughput --socks 127.0.0.1:1080 --forward 127.0.0.1:2000 --far-end-port 9000"
-            + " | --socks, --forward and --http-connect exclude each other",
+            + " | --socks, --forward, --http-connect, --h2-connect, --h3-connect and --connect-udp exclude each other",
         "throughput --socks 127.0.0.1:1080 --http-connect 127.0.0.1:3128"
-            + " | --socks, --forward and --http-connect exclude each other",
+            + " | --socks, --forward, --http-connect, --h2-connect, --h3-connect and --connect-udp exclude each other",
+        "throughput --h3-connect 127.0.0.1:1080 --h2-connect 127.0.0.1:1080"
+            + " | --socks, --forward, --http-connect, --h2-connect, --h3-connect and --connect-udp exclude each other",
+        "udp-rate --socks 127.0.0.1:1080 --connect-udp 127.0.0.1:1080"
+            + " | --socks, --forward, --http-connect, --h2-connect, --h3-connect and --connect-udp exclude each other",
+        "latency --h3-connect 127.0.0.1:1080 | --h2-connect and --h3-connect are for throughput runs",
+        "udp-rate --h2-connect 127.0.0.1:1080 | --h2-connect and --h3-connect are for throughput runs",
+        "throughput --connect-udp 127.0.0.1:1080 | --connect-udp is for udp-rate runs",
+        "udp-rate --http-connect 127.0.0.1:3128"
+            + " | udp-rate goes direct, through --socks (UDP ASSOCIATE) or through --connect-udp",
+        "udp-rate --payload-bytes 65508 | --payload-bytes must be at most 65507 (UDP over IPv4)",
+        "udp-rate --payload-bytes 0 | --payload-bytes must be positive",
+        "udp-rate --window 0 | --window must be positive",
         "throughput --http-connect 127.0.0.1 | --http-connect wants HOST:PORT, got 127.0.0.1",
         "throughput --http-connect 127.0.0.1:3128 --user u --pass p | --user and --pass need --socks",
         "throughput --forward 127.0.0.1:2000 | --forward needs --far-end-port",

@@ -75,6 +75,22 @@ class MeasurementRunsTest {
     assertThat(result.report()).startsWith("mode=latency message_bytes=" + messageBytes);
   }
 
+  @ParameterizedTest
+  @CsvSource({"64, 8", "1200, 64"})
+  void udp_rate_counts_what_went_out_arrived_and_came_back(int payloadBytes, int window)
+      throws Exception {
+    UdpRateRun.Result result =
+        UdpRateRun.run(DatagramFlow.Direct::new, payloadBytes, window, WARMUP, MEASURED, 0);
+
+    assertThat(result.echoedInWindow()).isPositive();
+    assertThat(result.sent()).isGreaterThanOrEqualTo(result.arrived());
+    assertThat(result.arrived()).isGreaterThanOrEqualTo(result.returned());
+    assertThat(result.malformed()).isZero();
+    assertThat(result.report())
+        .startsWith("mode=udp-rate path=direct payload_bytes=" + payloadBytes + " window=" + window)
+        .contains("loss_percent=", "relayed_datagrams=" + result.relayedDatagrams());
+  }
+
   @Test
   void latency_goes_through_a_forwarder_to_the_fixed_far_end_port() throws Exception {
     int farEndPort = freePort();
