@@ -282,7 +282,12 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
           .addListener(
               written -> {
                 if (!written.isSuccess()) {
-                  metrics.dropped(QuicMetrics.Drop.TOO_LARGE);
+                  // quiche says "buffer too short" for a frame larger than the path takes; any
+                  // other failure means the connection is going
+                  metrics.dropped(
+                      written.cause() instanceof java.nio.BufferUnderflowException
+                          ? QuicMetrics.Drop.TOO_LARGE
+                          : QuicMetrics.Drop.NO_FLOW);
                 }
               });
       metrics.datagram(QuicMetrics.Direction.OUT);

@@ -103,12 +103,14 @@ final class Http3TestClient implements AutoCloseable {
                             new ChannelInboundHandlerAdapter() {
                               @Override
                               public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                if (msg instanceof ByteBuf datagram) {
-                                  byte[] copy = new byte[datagram.readableBytes()];
-                                  datagram.readBytes(copy);
-                                  datagrams.add(copy);
+                                if (!(msg instanceof ByteBuf datagram)) {
+                                  ctx.fireChannelRead(msg); // the proxy's streams: registered
+                                  return; // at the pipeline's tail
                                 }
-                                ReferenceCountUtil.release(msg);
+                                byte[] copy = new byte[datagram.readableBytes()];
+                                datagram.readBytes(copy);
+                                datagrams.add(copy);
+                                datagram.release();
                               }
 
                               @Override
