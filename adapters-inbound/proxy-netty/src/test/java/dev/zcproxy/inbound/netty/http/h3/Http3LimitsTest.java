@@ -129,7 +129,7 @@ class Http3LimitsTest {
 
   @Test
   void a_udp_port_that_is_taken_fails_the_start_saying_so() throws Exception {
-    try (DatagramSocket taken = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+    try (DatagramSocket taken = udpPortWhoseTcpPortIsFree()) {
       ProxyServerSettings settings = Http3ConnectTest.quicSettings();
       ProxyServerSettings onTakenPort =
           new ProxyServerSettings(
@@ -259,6 +259,23 @@ class Http3LimitsTest {
     } finally {
       stalled.countDown();
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  /** A UDP socket on loopback whose port number is free over TCP (checked just before). */
+  private static DatagramSocket udpPortWhoseTcpPortIsFree() throws java.io.IOException {
+    for (int attempt = 0; ; attempt++) {
+      DatagramSocket udp = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+      try (java.net.ServerSocket tcp =
+          new java.net.ServerSocket(
+              udp.getLocalPort(), 1, java.net.InetAddress.getLoopbackAddress())) {
+        return udp;
+      } catch (java.io.IOException tcpTaken) {
+        udp.close();
+        if (attempt == 20) {
+          throw tcpTaken;
+        }
+      }
     }
   }
 
