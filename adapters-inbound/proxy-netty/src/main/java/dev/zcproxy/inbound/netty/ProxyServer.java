@@ -53,6 +53,9 @@ public final class ProxyServer implements AutoCloseable {
 
   private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
+  /** With {@code listen} on port 0 and QUIC on: how many TCP ports to try for a free UDP twin. */
+  private static final int PORT_ATTEMPTS = 5;
+
   private enum State {
     NEW,
     RUNNING,
@@ -192,7 +195,7 @@ public final class ProxyServer implements AutoCloseable {
         new ProxyChannelInitializer(context, tracker, clients, tls);
     http2 = initializer.http2();
 
-    ChannelFuture bound =
+    ServerBootstrap server =
         new ServerBootstrap()
             .group(acceptor, transport.workers())
             .channel(transport.serverChannel())
@@ -200,20 +203,35 @@ public final class ProxyServer implements AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(initializer)
-            .bind(settings.listen())
-            .awaitUninterruptibly();
-    if (!bound.isSuccess()) {
-      Throwable cause = bound.cause();
-      releaseResources();
-      state = State.STOPPED;
-      throw new IllegalStateException(
-          "cannot listen on " + hostAndPort(settings.listen()) + ": " + cause.getMessage(), cause);
-    }
-    listener = bound.channel();
-    InetSocketAddress address = (InetSocketAddress) listener.localAddress();
-    if (settings.quic().enabled()) {
-      startQuic(context, initializer, address);
+            .childHandler(initializer);
+    InetSocketAddress address;
+    for (int attempt = 1; ; attempt++) {
+      ChannelFuture bound = server.bind(settings.listen()).awaitUninterruptibly();
+      if (!bound.isSuccess()) {
+        Throwable cause = bound.cause();
+        releaseResources();
+        state = State.STOPPED;
+        throw new IllegalStateException(
+            "cannot listen on " + hostAndPort(settings.listen()) + ": " + cause.getMessage(),
+            cause);
+      }
+      listener = bound.channel();
+      address = (InetSocketAddress) listener.localAddress();
+      if (!settings.quic().enabled()) {
+        break;
+      }
+      try {
+        startQuic(context, initializer, address);
+        break;
+      } catch (IllegalStateException udpTaken) {
+        listener.close().awaitUninterruptibly();
+        // Port 0 means any port: one whose number is free over UDP as well, then.
+        if (settings.listen().getPort() != 0 || attempt == PORT_ATTEMPTS) {
+          releaseResources();
+          state = State.STOPPED;
+          throw udpTaken;
+        }
+      }
     }
     logStart(address);
     return address;
@@ -222,27 +240,22 @@ public final class ProxyServer implements AutoCloseable {
   /**
    * QUIC on the UDP port of the number TCP got: same address, same certificate (TLS is required).
    *
-   * @throws IllegalStateException when the UDP port cannot be bound; everything started is stopped
+   * @throws IllegalStateException when the UDP port cannot be bound
    */
   private void startQuic(
       ProxyContext context, ProxyChannelInitializer initializer, InetSocketAddress tcp) {
-    quicMetrics = new QuicMetrics(registry);
-    Http3FrontEnd front = new Http3FrontEnd(context, initializer.forwarding(), quicMetrics);
-    try {
-      quic =
-          QuicListener.bind(
-              transport,
-              new InetSocketAddress(settings.listen().getAddress(), tcp.getPort()),
-              settings,
-              tls.identity(),
-              quicMetrics,
-              front.connectionHandler());
-    } catch (IllegalStateException cannotBind) {
-      listener.close().awaitUninterruptibly();
-      releaseResources();
-      state = State.STOPPED;
-      throw cannotBind;
+    if (quicMetrics == null) {
+      quicMetrics = new QuicMetrics(registry);
     }
+    Http3FrontEnd front = new Http3FrontEnd(context, initializer.forwarding(), quicMetrics);
+    quic =
+        QuicListener.bind(
+            transport,
+            new InetSocketAddress(settings.listen().getAddress(), tcp.getPort()),
+            settings,
+            tls.identity(),
+            quicMetrics,
+            front.connectionHandler());
     http3 = front;
   }
 
