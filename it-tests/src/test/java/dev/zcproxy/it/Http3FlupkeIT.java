@@ -263,8 +263,8 @@ class Http3FlupkeIT {
           client.connectUdp(
               LOOPBACK, udpEcho.port(), PROXY_AUTHORIZATION, ALICE, "capsule-protocol", "?1");
 
-      // 1200 bytes would not fit: a QUIC DATAGRAM frame must fit one packet, and the proxy's
-      // packets are 1200 bytes (QUIC's minimum); such a datagram is dropped as too_large.
+      // Sizes that fit one QUIC DATAGRAM frame both ways: a larger answer than the client takes
+      // over the path would come back as a capsule instead.
       for (int size : new int[] {1, 64, 512, 1024}) {
         byte[] payload = noise(size, 2000 + size);
         client.sendQuicDatagram(Http3Wire.udpHttpDatagram(flow.streamId(), payload));
