@@ -25,7 +25,8 @@ serves QUIC on the UDP port of the same number as its TCP port: both must be fre
   --rounds N       rounds; the tables show the median (default 3)
   --window N       UDP datagrams in flight per flow (default 64)
   --udp-sizes S    UDP payload sizes in bytes (default "64 1150 1200": 1,150 B is about the
-                   largest a QUIC DATAGRAM frame of 1,200-byte packets carries)
+                   largest a QUIC DATAGRAM frame of 1,200-byte packets carries; zcproxy sends
+                   packets of up to 1,350 B, so 1,200 B fits)
   --no-profile     skip the JFR (and perf) runs at the end
   --no-perf        JFR only, even where perf is installed
   --proxy-jar J    the zcproxy jar to measure (default app-proxy/target/zcproxy-proxy.jar)
@@ -446,7 +447,7 @@ auto_choice=$(grep -o 'relay: auto chose [a-z]*' "$work/zcproxy/proxy.log" | hea
   echo
   echo "- zcproxy under test: \`relay: auto\`${auto_choice:+ (\`$auto_choice\`)}, \`tls: { selfSigned: true }\`," \
     "\`quic: { enabled: true }\` (QUIC on UDP port $zc_port, its defaults: 16 MiB connection and 2 MiB stream" \
-    "windows, quiche's 1,200-byte packets), an anonymous policy allowing 127.0.0.1/32. HTTP/1.1 with" \
+    "windows, packets up to 1,350 B sent with UDP GSO), an anonymous policy allowing 127.0.0.1/32. HTTP/1.1 with" \
     "\`relay: copy\` is a second zcproxy, plain."
   echo "- Client: \`dev.zcproxy.bench.LoadGenerator\`, one JVM per run, C1 only (\`-XX:TieredStopAtLevel=1\`). TCP paths: blocking sockets, 256 KiB" \
     "writes. HTTP/2: cleartext with prior knowledge (h2c), one connection, one CONNECT stream, DATA frames" \
