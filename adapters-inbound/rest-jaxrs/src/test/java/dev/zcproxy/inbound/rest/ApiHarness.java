@@ -165,10 +165,26 @@ final class ApiHarness implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sends the request. The JDK client reuses pooled connections and retries only GET and HEAD on
+     * one the server had closed meanwhile (Jetty closes after some refusals, such as a 428 to a PUT
+     * whose body it did not read); a request that died that way never reached the server, so it is
+     * sent once more on a fresh connection.
+     */
     Reply send() {
       try {
-        return new Reply(
-            http.send(request.method(method, body).build(), HttpResponse.BodyHandlers.ofString()));
+        try {
+          return new Reply(
+              http.send(
+                  request.method(method, body).build(), HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException closedUnderneath) {
+          if (!String.valueOf(closedUnderneath.getMessage()).contains("received no bytes")) {
+            throw closedUnderneath;
+          }
+          return new Reply(
+              http.send(
+                  request.method(method, body).build(), HttpResponse.BodyHandlers.ofString()));
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(method + " failed", e);
       } catch (InterruptedException e) {
