@@ -29,6 +29,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * QUIC on UDP, on the port number the proxy's TCP listener has: the sockets, the QUIC codec
@@ -86,13 +87,13 @@ public final class QuicListener implements AutoCloseable {
   private final List<Channel> sockets;
   private final ChannelGroup connections;
   private final InetSocketAddress address;
-  private volatile QuicSslContext sslContext;
+  private final AtomicReference<QuicSslContext> sslContext;
 
   private QuicListener(
       List<Channel> sockets,
       ChannelGroup connections,
       InetSocketAddress address,
-      QuicSslContext sslContext) {
+      AtomicReference<QuicSslContext> sslContext) {
     this.sockets = sockets;
     this.connections = connections;
     this.address = address;
@@ -113,7 +114,7 @@ public final class QuicListener implements AutoCloseable {
       TlsIdentity identity,
       QuicMetrics metrics,
       ChannelHandler application) {
-    QuicSslContext ssl = sslContext(identity);
+    AtomicReference<QuicSslContext> ssl = new AtomicReference<>(sslContext(identity));
     ChannelGroup connections =
         new DefaultChannelGroup("zcproxy-quic", GlobalEventExecutor.INSTANCE);
     QuicAdmission admission =
@@ -124,7 +125,6 @@ public final class QuicListener implements AutoCloseable {
             connections,
             application);
     RetryTokens tokens = RetryTokens.withRandomKey(metrics);
-    QuicListener[] self = new QuicListener[1];
     boolean reusePort = EpollDatagramChannel.class.isAssignableFrom(transport.datagramChannel());
     ProxyServerSettings.Quic quic = settings.quic();
     QuicCodecDispatcher dispatcher =
@@ -136,7 +136,7 @@ public final class QuicListener implements AutoCloseable {
                 .pipeline()
                 .addLast(
                     new QuicServerCodecBuilder()
-                        .sslEngineProvider(c -> self[0].sslContext.newEngine(c.alloc()))
+                        .sslEngineProvider(c -> ssl.get().newEngine(c.alloc()))
                         .maxIdleTimeout(quic.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .maxSendUdpPayloadSize(MAX_SEND_UDP_PAYLOAD)
                         .initialMaxData(INITIAL_MAX_DATA)
@@ -193,14 +193,11 @@ public final class QuicListener implements AutoCloseable {
       }
       sockets.add(bound.channel());
     }
-    QuicListener listener =
-        new QuicListener(
-            List.copyOf(sockets),
-            connections,
-            (InetSocketAddress) sockets.getFirst().localAddress(),
-            ssl);
-    self[0] = listener;
-    return listener;
+    return new QuicListener(
+        List.copyOf(sockets),
+        connections,
+        (InetSocketAddress) sockets.getFirst().localAddress(),
+        ssl);
   }
 
   private static String describe(ChannelFuture bound) {
@@ -219,7 +216,7 @@ public final class QuicListener implements AutoCloseable {
 
   /** New connections use {@code identity} from now on; open ones keep theirs. */
   public void replaceIdentity(TlsIdentity identity) {
-    sslContext = sslContext(identity);
+    sslContext.set(sslContext(identity));
   }
 
   /** The UDP address the sockets are bound to. */

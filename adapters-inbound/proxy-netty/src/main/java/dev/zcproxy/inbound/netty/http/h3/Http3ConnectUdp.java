@@ -31,7 +31,6 @@ import io.netty.handler.codec.http3.Http3ErrorCode;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
@@ -367,10 +366,10 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+      // an IdleStateEvent is ignored: the UDP session has its own idle check, and a flow whose
+      // datagrams travel in QUIC DATAGRAM frames leaves its stream quiet
       if (event instanceof ChannelInputShutdownEvent) {
         clientFinished();
-      } else if (event instanceof IdleStateEvent) {
-        // the UDP session has its own idle check; the stream's idleness is not the flow's
       }
       ReferenceCountUtil.release(event);
     }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,8 +74,8 @@ public final class Http3FrontEnd {
   }
 
   /** The labels this front end reports tunnels and bytes under. */
-  public static java.util.List<String> protocols() {
-    return java.util.List.of(PROTOCOL, CONNECT_UDP);
+  public static List<String> protocols() {
+    return List.of(PROTOCOL, CONNECT_UDP);
   }
 
   /** Streams relaying now, over every connection: tunnels, flows and forwarding exchanges. */
