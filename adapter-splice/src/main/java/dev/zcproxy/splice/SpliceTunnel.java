@@ -1,5 +1,6 @@
 package dev.zcproxy.splice;
 
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelObserver;
 import io.netty.buffer.ByteBuf;
@@ -120,8 +121,14 @@ final class SpliceTunnel {
       release(handover.pendingToClient());
     }
     // Hooked first: a channel closed under us at any later point tears the tunnel down.
-    clientSide.channel.closeFuture().addListener(closed -> teardown("the client channel closed"));
-    upstreamSide.channel.closeFuture().addListener(closed -> teardown("the upstream closed"));
+    clientSide
+        .channel
+        .closeFuture()
+        .addListener(closed -> teardown("the client channel closed", TunnelEnding.CLOSED));
+    upstreamSide
+        .channel
+        .closeFuture()
+        .addListener(closed -> teardown("the upstream closed", TunnelEnding.CLOSED));
     if (closed) {
       return;
     }
@@ -136,7 +143,7 @@ final class SpliceTunnel {
       if (upPipe != null) {
         upPipe.close();
       }
-      teardown("no pipe");
+      teardown("no pipe", TunnelEnding.CLOSED);
       return;
     }
     toUpstream = new Flow(TunnelObserver.Direction.UPSTREAM, clientSide, upstreamSide, upPipe);
@@ -181,7 +188,7 @@ final class SpliceTunnel {
       upstreamSide.registration.submit(INTEREST);
     } catch (UncheckedIOException e) {
       log.warn("{}: cannot watch the tunnel's sockets, closing it", clientSide.channel, e);
-      teardown("epoll_ctl failed");
+      teardown("epoll_ctl failed", TunnelEnding.CLOSED);
       return;
     }
     pump(toUpstream);
@@ -236,7 +243,7 @@ final class SpliceTunnel {
       case FINISHED -> {
         lastActivityNanos = System.nanoTime();
         if (toUpstream.direction.finished() && toClient.direction.finished()) {
-          teardown("both directions finished");
+          teardown("both directions finished", TunnelEnding.FINISHED);
         }
       }
       case FAILED -> {
@@ -269,7 +276,9 @@ final class SpliceTunnel {
         log.debug("{}: cannot arm a reset: {}", survivor, e.toString());
       }
     }
-    teardown(Errno.name(errno) + " from " + call + " on the " + failed.name + " side");
+    teardown(
+        Errno.name(errno) + " from " + call + " on the " + failed.name + " side",
+        TunnelEnding.RESET);
   }
 
   private void checkIdle() {
@@ -279,13 +288,13 @@ final class SpliceTunnel {
     long idle = System.nanoTime() - lastActivityNanos;
     if (idle >= idleTimeoutNanos) {
       log.debug("{}: spliced tunnel idle for {} ms, closing", clientSide.channel, idle / 1_000_000);
-      teardown("idle");
+      teardown("idle", TunnelEnding.IDLE_TIMEOUT);
     } else {
       idleTimer = loop.schedule(this::checkIdle, idleTimeoutNanos - idle, TimeUnit.NANOSECONDS);
     }
   }
 
-  private void teardown(String reason) {
+  private void teardown(String reason, TunnelEnding ending) {
     if (closed) {
       return;
     }
@@ -315,7 +324,7 @@ final class SpliceTunnel {
           systemCalls(),
           readinessEvents);
     }
-    observer.closed();
+    observer.closed(ending);
     closeChannelsAfterThisTurn();
   }
 
@@ -421,7 +430,7 @@ final class SpliceTunnel {
               (Future<IoRegistration> done) -> {
                 if (!done.isSuccess()) {
                   log.warn("{}: cannot register the {} socket", channel, name, done.cause());
-                  teardown("registration failed");
+                  teardown("registration failed", TunnelEnding.CLOSED);
                 } else if (closed) {
                   done.getNow().cancel();
                 } else {
@@ -450,7 +459,7 @@ final class SpliceTunnel {
     /** The event loop is shutting down with the tunnel still open. */
     @Override
     public void close() {
-      teardown("the event loop is shutting down");
+      teardown("the event loop is shutting down", TunnelEnding.CLOSED);
     }
   }
 }

@@ -246,7 +246,7 @@ public final class ProxyTestKit {
               Runnable::run,
               this::gate,
               this::connect,
-              (client, upstream, protocol) ->
+              (client, upstream, protocol, end) ->
                   relayed.add(new RelayStart(client, upstream, protocol)),
               tracker,
               metrics,

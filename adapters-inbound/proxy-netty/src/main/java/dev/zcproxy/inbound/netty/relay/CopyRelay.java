@@ -1,6 +1,7 @@
 package dev.zcproxy.inbound.netty.relay;
 
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -65,7 +66,7 @@ public final class CopyRelay implements Relay {
   }
 
   @Override
-  public void start(Channel client, Channel upstream, String protocol) {
+  public void start(Channel client, Channel upstream, String protocol, TunnelEnd end) {
     if (client.eventLoop() != upstream.eventLoop()) {
       log.error("relay needs both channels on one event loop: {} and {}", client, upstream);
       client.close();
@@ -73,10 +74,10 @@ public final class CopyRelay implements Relay {
       return;
     }
     if (!client.eventLoop().inEventLoop()) {
-      client.eventLoop().execute(() -> start(client, upstream, protocol));
+      client.eventLoop().execute(() -> start(client, upstream, protocol, end));
       return;
     }
-    new Tunnel(client, upstream, protocol).open();
+    new Tunnel(client, upstream, protocol, end).open();
   }
 
   int activeTunnels() {
@@ -88,14 +89,16 @@ public final class CopyRelay implements Relay {
     private final Channel client;
     private final Channel upstream;
     private final String protocol;
+    private final TunnelEnd end;
     private final Direction clientToUpstream;
     private final Direction upstreamToClient;
     private boolean closed;
 
-    Tunnel(Channel client, Channel upstream, String protocol) {
+    Tunnel(Channel client, Channel upstream, String protocol, TunnelEnd end) {
       this.client = client;
       this.upstream = upstream;
       this.protocol = protocol;
+      this.end = end;
       this.clientToUpstream = new Direction(this, client, upstream, "upstream");
       this.upstreamToClient = new Direction(this, upstream, client, "downstream");
       clientToUpstream.reverse = upstreamToClient;
@@ -117,7 +120,7 @@ public final class CopyRelay implements Relay {
               new IdleStateHandler(false, 0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
       client.pipeline().addLast(Relay.HANDLER, clientToUpstream);
       upstream.pipeline().addLast(Relay.HANDLER, upstreamToClient);
-      ChannelFutureListener closeBoth = closedOne -> close();
+      ChannelFutureListener closeBoth = closedOne -> close(TunnelEnding.CLOSED);
       client.closeFuture().addListener(closeBoth);
       upstream.closeFuture().addListener(closeBoth);
       if (!closed) {
@@ -128,7 +131,7 @@ public final class CopyRelay implements Relay {
 
     void closeIfBothDirectionsDone() {
       if (clientToUpstream.finished && upstreamToClient.finished) {
-        close();
+        close(TunnelEnding.FINISHED);
       }
     }
 
@@ -138,16 +141,19 @@ public final class CopyRelay implements Relay {
       if (!closed && survivor.isActive()) {
         survivor.config().setOption(ChannelOption.SO_LINGER, 0);
       }
-      close();
+      close(TunnelEnding.RESET);
     }
 
-    void close() {
+    void close(TunnelEnding ending) {
       if (closed) {
         return;
       }
       closed = true;
       activeTunnels.decrementAndGet();
       metrics.tunnelClosed(protocol, ProxyMetrics.COPY);
+      clientToUpstream.reportBytes();
+      upstreamToClient.reportBytes();
+      end.ended(ProxyMetrics.COPY, clientToUpstream.total, upstreamToClient.total, ending);
       client.close();
       upstream.close();
     }
@@ -164,6 +170,7 @@ public final class CopyRelay implements Relay {
     private boolean inputShutdown;
     private boolean finished;
     private long unreportedBytes;
+    private long total;
 
     Direction(Tunnel tunnel, Channel source, Channel sink, String label) {
       this.tunnel = tunnel;
@@ -226,7 +233,7 @@ public final class CopyRelay implements Relay {
         onInputShutdown();
       } else if (event instanceof IdleStateEvent) {
         log.debug("{}: tunnel idle for {}, closing", source, idleTimeout);
-        tunnel.close();
+        tunnel.close(TunnelEnding.IDLE_TIMEOUT);
       } else {
         ctx.fireUserEventTriggered(event);
       }
@@ -256,7 +263,7 @@ public final class CopyRelay implements Relay {
                   return; // the failure reached exceptionCaught, or the tunnel is gone anyway
                 }
                 if (!(sink instanceof DuplexChannel duplex)) {
-                  tunnel.close();
+                  tunnel.close(TunnelEnding.FINISHED);
                   return;
                 }
                 SslHandler tls = sink.pipeline().get(SslHandler.class);
@@ -264,7 +271,7 @@ public final class CopyRelay implements Relay {
                     .addListener(
                         (ChannelFuture notified) -> {
                           if (!notified.isSuccess() || tunnel.closed) {
-                            tunnel.close();
+                            tunnel.close(TunnelEnding.RESET);
                             return;
                           }
                           shutdownOutput(duplex);
@@ -281,13 +288,14 @@ public final class CopyRelay implements Relay {
                   finished = true;
                   tunnel.closeIfBothDirectionsDone();
                 } else {
-                  tunnel.close();
+                  tunnel.close(TunnelEnding.RESET);
                 }
               });
     }
 
     private void reportBytes() {
       if (unreportedBytes > 0) {
+        total += unreportedBytes;
         metrics.bytesRelayed(tunnel.protocol, ProxyMetrics.COPY, label, unreportedBytes);
         unreportedBytes = 0;
       }

@@ -18,5 +18,13 @@ public interface Relay {
   /**
    * @param protocol a metrics label such as {@code socks5}
    */
-  void start(Channel client, Channel upstream, String protocol);
+  default void start(Channel client, Channel upstream, String protocol) {
+    start(client, upstream, protocol, TunnelEnd.NONE);
+  }
+
+  /**
+   * @param protocol a metrics label such as {@code socks5}
+   * @param end told once when the tunnel ends, with its byte counts
+   */
+  void start(Channel client, Channel upstream, String protocol, TunnelEnd end);
 }

@@ -109,22 +109,29 @@ public final class RelaySelector implements Relay {
   }
 
   @Override
-  public void start(Channel client, Channel upstream, String protocol) {
+  public void start(Channel client, Channel upstream, String protocol, TunnelEnd end) {
     if (!client.eventLoop().inEventLoop()) {
-      client.eventLoop().execute(() -> start(client, upstream, protocol));
+      client.eventLoop().execute(() -> start(client, upstream, protocol, end));
       return;
     }
     if (socketRelay != null
         && mayOffer(client, upstream)
         && socketRelay.canRelay(client, upstream)) {
       new SocketRelayHandover(
-              client, upstream, protocol, socketRelay, idleTimeout, metrics, socketRelayTunnels)
+              client,
+              upstream,
+              protocol,
+              socketRelay,
+              idleTimeout,
+              metrics,
+              socketRelayTunnels,
+              end)
           .begin();
     } else {
       if (socketRelay != null) {
         log.debug("{}: {} cannot take this tunnel; copying", client, socketRelay.name());
       }
-      copy.start(client, upstream, protocol);
+      copy.start(client, upstream, protocol, end);
     }
   }
 

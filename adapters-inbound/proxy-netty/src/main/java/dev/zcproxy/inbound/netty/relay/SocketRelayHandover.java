@@ -2,6 +2,7 @@ package dev.zcproxy.inbound.netty.relay;
 
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelObserver;
 import io.netty.buffer.ByteBuf;
@@ -44,6 +45,9 @@ final class SocketRelayHandover implements TunnelObserver {
   private final Duration idleTimeout;
   private final ProxyMetrics metrics;
   private final AtomicInteger openTunnels;
+  private final TunnelEnd end;
+  private long bytesUp;
+  private long bytesDown;
   private final Collector fromClient = new Collector();
   private final Collector fromUpstream = new Collector();
   private int stepsPending;
@@ -57,7 +61,8 @@ final class SocketRelayHandover implements TunnelObserver {
       SocketRelay relay,
       Duration idleTimeout,
       ProxyMetrics metrics,
-      AtomicInteger openTunnels) {
+      AtomicInteger openTunnels,
+      TunnelEnd end) {
     this.client = client;
     this.upstream = upstream;
     this.protocol = protocol;
@@ -65,6 +70,7 @@ final class SocketRelayHandover implements TunnelObserver {
     this.idleTimeout = idleTimeout;
     this.metrics = metrics;
     this.openTunnels = openTunnels;
+    this.end = end;
   }
 
   /** Starts the handover; on the channels' event loop. */
@@ -133,24 +139,30 @@ final class SocketRelayHandover implements TunnelObserver {
     log.debug("{}: {} handover abandoned: {}", client, relay.name(), reason);
     fromClient.discard();
     fromUpstream.discard();
-    closed();
+    closed(TunnelEnding.CLOSED);
     client.close();
     upstream.close();
   }
 
   @Override
   public void bytesRelayed(Direction direction, long bytes) {
+    if (direction == Direction.UPSTREAM) {
+      bytesUp += bytes;
+    } else {
+      bytesDown += bytes;
+    }
     metrics.bytesRelayed(protocol, relay.name(), direction.label(), bytes);
   }
 
   @Override
-  public void closed() {
+  public void closed(TunnelEnding ending) {
     if (closed) {
       return;
     }
     closed = true;
     openTunnels.decrementAndGet();
     metrics.tunnelClosed(protocol, relay.name());
+    end.ended(relay.name(), bytesUp, bytesDown, ending);
   }
 
   /** Keeps whatever Netty reads from a socket while the handover is under way. */

@@ -11,6 +11,7 @@ import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import dev.zcproxy.inbound.netty.SocketTestKit.SocksClient;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelHandover;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
@@ -124,7 +125,7 @@ class TlsProxyServerTest {
       if (handover.pendingToClient() != null) {
         handover.pendingToClient().release();
       }
-      handover.observer().closed();
+      handover.observer().closed(TunnelEnding.CLOSED);
       handover.client().close();
       handover.upstream().close();
     }

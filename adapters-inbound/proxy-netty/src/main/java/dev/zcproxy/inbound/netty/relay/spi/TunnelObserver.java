@@ -29,5 +29,5 @@ public interface TunnelObserver {
   void bytesRelayed(Direction direction, long bytes);
 
   /** The tunnel has ended; called exactly once, before the relay closes the channels. */
-  void closed();
+  void closed(TunnelEnding ending);
 }

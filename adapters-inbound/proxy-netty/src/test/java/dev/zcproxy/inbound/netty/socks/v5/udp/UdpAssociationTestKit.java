@@ -10,6 +10,7 @@ import dev.zcproxy.inbound.netty.command.BindCommand;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.Relay;
+import dev.zcproxy.inbound.netty.relay.TunnelEnd;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.server.Transport;
 import dev.zcproxy.inbound.netty.socks.v5.Socks5Address;
@@ -398,7 +399,7 @@ public final class UdpAssociationTestKit implements AutoCloseable {
     public final Queue<String> started = new ConcurrentLinkedQueue<>();
 
     @Override
-    public void start(Channel client, Channel upstream, String protocol) {
+    public void start(Channel client, Channel upstream, String protocol, TunnelEnd end) {
       assertThat(client.config().isAutoRead()).isFalse();
       assertThat(upstream.config().isAutoRead()).isFalse();
       started.add(protocol);
