@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Kernel zero-copy relay benchmark on loopback: direct, zcproxy (relay copy and relay splice),
+# Kernel zero-copy relay benchmark on loopback: direct, zcproxy (relay copy, auto and splice),
 # HAProxy 2.6 in mode tcp (option splice-auto, and splice forced on) and Dante 1.4, all measured
 # by the same client.
 # Measures single-stream throughput both ways, throughput over parallel streams, the proxy's
@@ -43,7 +43,7 @@ engage on loopback; the forced one is the "HAProxy splice" that the ratios compa
 
 Every system gets four runs per round (upload, download, parallel upload, latency), each taking
 warmup + seconds + about 0.5 s, plus one 1 s warm-up pass of each kind for each proxy first.
-With all 6 systems, 3 rounds and 30 s runs that is about 40 min; `--seconds 5` about 8 min
+With all 7 systems, 3 rounds and 30 s runs that is about 47 min; `--seconds 5` about 9 min
 (7 min without the splice relay).
 EOF
 }
@@ -105,7 +105,8 @@ fi
 
 bench_make_workdir
 read -r zc_copy_port zc_copy_admin zc_splice_port zc_splice_admin haproxy_auto_port \
-  haproxy_splice_port dante_port far_end_port < <("$java_bin" -jar "$bench_jar" free-ports --count 8)
+  haproxy_splice_port dante_port far_end_port zc_auto_port zc_auto_admin \
+  < <("$java_bin" -jar "$bench_jar" free-ports --count 10)
 
 # start_haproxy NAME PORT BACKEND_PORT OPTION...: HAProxy in mode tcp with the given splice
 # options, forwarding 127.0.0.1:PORT to 127.0.0.1:BACKEND_PORT, in the foreground (-db) as a
@@ -161,7 +162,7 @@ haproxy_pipes() {
 }
 
 # ---- the systems under test -----------------------------------------------------------------
-echo "starting zcproxy (relay copy, relay splice), HAProxy (splice-auto, splice) and Dante in $work"
+echo "starting zcproxy (relay copy, auto, splice), HAProxy (splice-auto, splice) and Dante in $work"
 start_zcproxy zcproxy-copy copy "$zc_copy_port" "$zc_copy_admin" \
   || die "zcproxy (relay copy) exited at startup: $(tail -20 "$work/zcproxy-copy/proxy.log")"
 zc_copy_pid=$started_pid
@@ -171,10 +172,16 @@ if start_zcproxy zcproxy-splice splice "$zc_splice_port" "$zc_splice_admin"; the
 else
   # A build without the splice relay refuses `relay: splice` as a config error and exits. Any
   # other startup failure is a broken build or machine: stop rather than report half a run.
-  grep -q "config key 'relay'" "$work/zcproxy-splice/proxy.log" \
+  grep -q "config key 'relay" "$work/zcproxy-splice/proxy.log" \
     || die "zcproxy (relay splice) exited at startup: $(tail -20 "$work/zcproxy-splice/proxy.log")"
-  splice_skipped=$(grep -m1 "config key 'relay'" "$work/zcproxy-splice/proxy.log")
+  splice_skipped=$(grep -m1 "config key 'relay" "$work/zcproxy-splice/proxy.log")
   echo "relay: splice not available in this build (zcproxy says: $splice_skipped); skipping it"
+fi
+# relay: auto copies until a direction streams, then splices it: measured only where splice works.
+if [[ -z $splice_skipped ]]; then
+  start_zcproxy zcproxy-auto auto "$zc_auto_port" "$zc_auto_admin" \
+    || die "zcproxy (relay auto) exited at startup: $(tail -20 "$work/zcproxy-auto/proxy.log")"
+  zc_auto_pid=$started_pid
 fi
 start_haproxy haproxy-auto "$haproxy_auto_port" "$far_end_port" splice-auto
 haproxy_auto_pid=$started_pid
@@ -184,9 +191,10 @@ start_dante "$dante_port"
 dante_pid=$started_pid
 
 systems=(direct zcproxy-copy)
-[[ -z $splice_skipped ]] && systems+=(zcproxy-splice)
+[[ -z $splice_skipped ]] && systems+=(zcproxy-auto zcproxy-splice)
 systems+=(haproxy-auto haproxy-splice dante)
-declare -A label_of=([direct]="direct" [zcproxy-copy]="zcproxy copy" [zcproxy-splice]="zcproxy splice"
+declare -A label_of=([direct]="direct" [zcproxy-copy]="zcproxy copy" [zcproxy-auto]="zcproxy auto"
+  [zcproxy-splice]="zcproxy splice"
   [haproxy-auto]="HAProxy splice-auto" [haproxy-splice]="HAProxy splice" [dante]="Dante")
 declare -A pid_of=([direct]="" [zcproxy-copy]=$zc_copy_pid [haproxy-auto]=$haproxy_auto_pid
   [haproxy-splice]=$haproxy_splice_pid [dante]=$dante_pid)
@@ -200,6 +208,8 @@ declare -A route_of=([direct]=""
 if [[ -z $splice_skipped ]]; then
   pid_of[zcproxy-splice]=$zc_splice_pid
   route_of[zcproxy-splice]="--socks 127.0.0.1:$zc_splice_port"
+  pid_of[zcproxy-auto]=$zc_auto_pid
+  route_of[zcproxy-auto]="--socks 127.0.0.1:$zc_auto_port"
 fi
 
 kinds=(upload download parallel latency)
@@ -314,10 +324,11 @@ done
 declare -A haproxy_pipes_of=([haproxy-auto]=$(haproxy_pipes haproxy-auto)
   [haproxy-splice]=$(haproxy_pipes haproxy-splice))
 declare -A relay_metrics
-for system in zcproxy-copy zcproxy-splice; do
-  [[ $system == zcproxy-splice && -n $splice_skipped ]] && continue
+for system in zcproxy-copy zcproxy-auto zcproxy-splice; do
+  [[ $system != zcproxy-copy && -n $splice_skipped ]] && continue
   admin=$zc_copy_admin
   [[ $system == zcproxy-splice ]] && admin=$zc_splice_admin
+  [[ $system == zcproxy-auto ]] && admin=$zc_auto_admin
   relay_metrics[$system]=$(curl -fsS "http://127.0.0.1:$admin/metrics" 2>/dev/null \
     | grep -E '^zcproxy_(bytes_relayed|relay|splice|pipes?)_' || true)
 done
@@ -332,11 +343,11 @@ median_of() {
 }
 
 declare -A med
-all_systems=(direct zcproxy-copy zcproxy-splice haproxy-auto haproxy-splice dante)
+all_systems=(direct zcproxy-copy zcproxy-auto zcproxy-splice haproxy-auto haproxy-splice dante)
 metrics=(upload_gbit upload_cpu download_gbit download_cpu parallel_gbit parallel_cpu p50_us p99_us round_trips)
 for system in "${all_systems[@]}"; do
   for metric in "${metrics[@]}"; do
-    if [[ $system == zcproxy-splice && -n $splice_skipped ]]; then
+    if [[ $system =~ ^zcproxy-(splice|auto)$ && -n $splice_skipped ]]; then
       med[$metric,$system]="–"
     else
       med[$metric,$system]=$(median_of "$metric" "$system")
@@ -448,6 +459,15 @@ splice_note=${splice_skipped:+" **zcproxy splice was not measured: relay: splice
   target "latency p50 ÷ copy" "≤ 1.05" "$(ratio "${med[p50_us,$s]}" "${med[p50_us,zcproxy-copy]}")" "<=" 1.05
   target "latency p99 ÷ copy" "≤ 1.05" "$(ratio "${med[p99_us,$s]}" "${med[p99_us,zcproxy-copy]}")" "<=" 1.05
   echo
+  echo "## Targets of relay: auto (issue P9)"
+  echo
+  echo "| Ratio, zcproxy auto | Goal | Measured | |"
+  echo "|---|---|---|---|"
+  a=zcproxy-auto
+  target "CPU/GB upload ÷ splice" "≤ 1.1" "$(ratio "${med[upload_cpu,$a]}" "${med[upload_cpu,$s]}")" "<=" 1.1
+  target "CPU/GB download ÷ splice" "≤ 1.1" "$(ratio "${med[download_cpu,$a]}" "${med[download_cpu,$s]}")" "<=" 1.1
+  target "latency p50 ÷ copy" "≤ 1.05" "$(ratio "${med[p50_us,$a]}" "${med[p50_us,zcproxy-copy]}")" "<=" 1.05
+  echo
   echo "On $(nproc) shared cores, \"≥ 0.90 of direct\" is out of reach for any relay (the client and its far end" \
     "take the CPU it would need);" \
     "the ratio to HAProxy splice from the same run is the one to watch."
@@ -482,7 +502,7 @@ splice_note=${splice_skipped:+" **zcproxy splice was not measured: relay: splice
       echo "$row"
     done
   done
-  for system in zcproxy-copy zcproxy-splice; do
+  for system in zcproxy-copy zcproxy-auto zcproxy-splice; do
     if [[ -n ${relay_metrics[$system]:-} ]]; then
       echo
       echo "${label_of[$system]}'s own counters at the end of the run:"
@@ -498,7 +518,7 @@ splice_note=${splice_skipped:+" **zcproxy splice was not measured: relay: splice
 
 # ---- the plot -------------------------------------------------------------------------------
 # Two panels, one cluster per system: throughput of the three runs, and proxy CPU per GB. The
-# labels break after their first word ("\n" in a quoted gnuplot string), so that six fit.
+# labels break after their first word ("\n" in a quoted gnuplot string), so that seven fit.
 {
   for system in "${systems[@]}"; do
     printf '"%s" %s %s %s\n' "${label_of[$system]/ /\\n}" \

@@ -11,6 +11,7 @@ final class Errno {
   static final int EAGAIN = 11;
   static final int ENOMEM = 12;
   static final int EINVAL = 22;
+  static final int ENFILE = 23;
   static final int EMFILE = 24;
   static final int EPIPE = 32;
   static final int ENOSYS = 38;
@@ -32,6 +33,7 @@ final class Errno {
       case EAGAIN -> "EAGAIN";
       case ENOMEM -> "ENOMEM";
       case EINVAL -> "EINVAL";
+      case ENFILE -> "ENFILE";
       case EMFILE -> "EMFILE";
       case EPIPE -> "EPIPE";
       case ENOSYS -> "ENOSYS";

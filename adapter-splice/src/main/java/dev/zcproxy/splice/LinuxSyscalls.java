@@ -53,6 +53,7 @@ final class LinuxSyscalls {
   private static final MethodHandle PIPE2;
   private static final MethodHandle FCNTL;
   private static final MethodHandle WRITE;
+  private static final MethodHandle READ;
   private static final MethodHandle SHUTDOWN;
   private static final MethodHandle CLOSE;
   private static final MethodHandle GETSOCKOPT;
@@ -88,6 +89,14 @@ final class LinuxSyscalls {
             linker,
             libc,
             "write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            errno);
+    // ssize_t read(int fd, void *buf, size_t count)
+    READ =
+        bind(
+            linker,
+            libc,
+            "read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
             errno);
     // int shutdown(int sockfd, int how)
@@ -134,7 +143,26 @@ final class LinuxSyscalls {
     return result >= 0 ? result : -errno(state);
   }
 
-  /** Writes from native memory; used only for the few bytes the front end read before hand-off. */
+  /**
+   * Reads into native memory: the copy path of a direction that has no pipe.
+   *
+   * @return the bytes read (0 at end of stream), or the negated errno
+   */
+  static long read(int fd, MemorySegment buffer, long length) {
+    MemorySegment state = CALL_STATE.get();
+    long result;
+    try {
+      result = (long) READ.invokeExact(state, fd, buffer, length);
+    } catch (Throwable t) {
+      throw downcallFailed("read", t);
+    }
+    return result >= 0 ? result : -errno(state);
+  }
+
+  /**
+   * Writes from native memory: the bytes the front end read before the hand-off, and the copy path
+   * of a direction that has no pipe.
+   */
   static long write(int fd, MemorySegment data, long length) {
     MemorySegment state = CALL_STATE.get();
     long result;

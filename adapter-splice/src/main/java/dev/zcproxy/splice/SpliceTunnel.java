@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One spliced tunnel: the client's and the upstream's sockets, a pipe per direction, and both
- * sockets registered as raw file descriptors with the Netty event loop they already lived on.
+ * One spliced tunnel: the client's and the upstream's sockets, a {@link SpliceDirection} each way
+ * (a pipe while bytes are in flight, none while idle), and both sockets registered as raw file
+ * descriptors with the Netty event loop they already lived on.
  *
  * <p>The front end hands the two channels over deregistered from Netty's own epoll interest (a
  * channel keeps {@code EPOLLRDHUP} registered and would read the socket on a FIN, stealing bytes).
@@ -104,13 +105,14 @@ final class SpliceTunnel {
   }
 
   /** Takes the tunnel over; must run on the channels' event loop. */
-  static SpliceTunnel open(TunnelHandover handover, int pipeSize, SpliceMetrics metrics) {
+  static SpliceTunnel open(
+      TunnelHandover handover, PipePool pipes, CopyBuffer.Pool buffers, SpliceMetrics metrics) {
     SpliceTunnel tunnel = new SpliceTunnel(handover, metrics);
-    tunnel.start(handover, pipeSize);
+    tunnel.start(handover, pipes, buffers);
     return tunnel;
   }
 
-  private void start(TunnelHandover handover, int pipeSize) {
+  private void start(TunnelHandover handover, PipePool pipes, CopyBuffer.Pool buffers) {
     MemorySegment toUpstreamPrefix;
     MemorySegment toClientPrefix;
     try {
@@ -132,28 +134,26 @@ final class SpliceTunnel {
     if (closed) {
       return;
     }
-    Pipe upPipe = null;
-    Pipe downPipe = null;
-    try {
-      upPipe = Pipe.open(pipeSize);
-      downPipe = Pipe.open(pipeSize);
-    } catch (SpliceException e) {
-      metrics.systemCallFailed(e.errno());
-      log.warn("{}: cannot splice the tunnel, closing it: {}", clientSide.channel, e.getMessage());
-      if (upPipe != null) {
-        upPipe.close();
-      }
-      teardown("no pipe", TunnelEnding.CLOSED);
-      return;
-    }
-    toUpstream = new Flow(TunnelObserver.Direction.UPSTREAM, clientSide, upstreamSide, upPipe);
+    toUpstream = new Flow(TunnelObserver.Direction.UPSTREAM, clientSide, upstreamSide);
     toUpstream.direction =
         new SpliceDirection(
-            clientSide.fd.intValue(), upstreamSide.fd.intValue(), upPipe, toUpstreamPrefix);
-    toClient = new Flow(TunnelObserver.Direction.DOWNSTREAM, upstreamSide, clientSide, downPipe);
+            clientSide.fd.intValue(),
+            upstreamSide.fd.intValue(),
+            pipes,
+            buffers,
+            toUpstreamPrefix,
+            handover.adaptive(),
+            handover.streaming().contains(TunnelObserver.Direction.UPSTREAM));
+    toClient = new Flow(TunnelObserver.Direction.DOWNSTREAM, upstreamSide, clientSide);
     toClient.direction =
         new SpliceDirection(
-            upstreamSide.fd.intValue(), clientSide.fd.intValue(), downPipe, toClientPrefix);
+            upstreamSide.fd.intValue(),
+            clientSide.fd.intValue(),
+            pipes,
+            buffers,
+            toClientPrefix,
+            handover.adaptive(),
+            handover.streaming().contains(TunnelObserver.Direction.DOWNSTREAM));
     idleTimer = loop.schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
     clientSide.register();
     upstreamSide.register();
@@ -305,11 +305,12 @@ final class SpliceTunnel {
     // Out of epoll before the descriptors close, so a reused number never reaches this tunnel.
     clientSide.unregister();
     upstreamSide.unregister();
+    // Pipes and buffers go back to the pool; a pipe still holding bytes is closed there.
     if (toUpstream != null) {
-      toUpstream.pipe.close();
+      toUpstream.direction.release();
     }
     if (toClient != null) {
-      toClient.pipe.close();
+      toClient.direction.release();
     }
     if (prefixMemory != null) {
       prefixMemory.close();
@@ -369,20 +370,18 @@ final class SpliceTunnel {
     return calls;
   }
 
-  /** One direction and what it needs around it: its sockets, its pipe, its pending re-run. */
+  /** One direction and what it needs around it: its sockets, its pending re-run. */
   private final class Flow {
     final TunnelObserver.Direction label;
     final Side source;
     final Side sink;
-    final Pipe pipe;
     SpliceDirection direction;
     boolean continuationPending;
 
-    Flow(TunnelObserver.Direction label, Side source, Side sink, Pipe pipe) {
+    Flow(TunnelObserver.Direction label, Side source, Side sink) {
       this.label = label;
       this.source = source;
       this.sink = sink;
-      this.pipe = pipe;
     }
 
     /**

@@ -45,6 +45,12 @@ final class SpliceTestKit {
 
   /** A proxy on 127.0.0.1 with anonymous SOCKS5 admitted to anywhere. */
   static ProxyServer proxy(RelayMode relay, Duration idleTimeout, MeterRegistry registry) {
+    return proxy(relay, idleTimeout, registry, 1024);
+  }
+
+  /** The same with at most {@code maxPipes} pipes open at once (0: spliced tunnels copy). */
+  static ProxyServer proxy(
+      RelayMode relay, Duration idleTimeout, MeterRegistry registry, int maxPipes) {
     ProxyServerSettings settings =
         new ProxyServerSettings(
             new InetSocketAddress(LOOPBACK, 0),
@@ -56,7 +62,7 @@ final class SpliceTestKit {
                 Duration.ofSeconds(10)),
             ProxyServerSettings.Limits.of(4096, 0, 0, 0));
     return new ProxyServer(
-        settings, ANONYMOUS, ALLOW_ALL, registry, new SpliceRelay(registry, 256 * 1024));
+        settings, ANONYMOUS, ALLOW_ALL, registry, new SpliceRelay(registry, 256 * 1024, maxPipes));
   }
 
   static final AuthenticateClientUseCase ANONYMOUS =

@@ -126,7 +126,7 @@ final class ProxyApplication implements AutoCloseable {
           config.relay() == RelayMode.COPY
               ? new ProxyServer(settings, authenticate, authorize, registry)
               : new ProxyServer(
-                  settings, authenticate, authorize, registry, new SpliceRelay(registry));
+                  settings, authenticate, authorize, registry, spliceRelay(config, registry));
     } catch (IllegalArgumentException refused) {
       registry.close();
       policy.close();
@@ -203,6 +203,23 @@ final class ProxyApplication implements AutoCloseable {
       message = config.problem(ConfigKey.QUIC_ENABLED, message);
     }
     return new StartupException(message, bindFailed);
+  }
+
+  /**
+   * The splice relay with the configured pipes; without {@code relay.maxPipes}, a quarter of the
+   * descriptor limit (read after startup raised it), as HAProxy sizes its {@code maxpipes}.
+   */
+  private static SpliceRelay spliceRelay(ProxyConfig config, PrometheusMeterRegistry registry) {
+    int maxPipes =
+        config.pipes().maxPipes().orElse(SpliceRelay.defaultMaxPipes(SpliceRelay.openFileLimit()));
+    LOG.info(
+        "splice pipes: at most {} of {} bytes, taken only while bytes are in flight{}",
+        maxPipes,
+        config.pipes().pipeSize(),
+        config.pipes().maxPipes().isPresent()
+            ? ""
+            : " (relay.maxPipes unset: a quarter of the descriptor limit)");
+    return new SpliceRelay(registry, config.pipes().pipeSize(), maxPipes);
   }
 
   /**

@@ -224,6 +224,11 @@ public record ProxyServerSettings(
         listen, relay, timeouts, limits, tls, Optional.of(acceptor), quic);
   }
 
+  /** The same settings with another relay mode. */
+  public ProxyServerSettings withRelay(RelayMode changed) {
+    return new ProxyServerSettings(listen, changed, timeouts, limits, tls, kerberos, quic);
+  }
+
   /** The same settings with other timeouts. */
   public ProxyServerSettings withTimeouts(Timeouts changed) {
     return new ProxyServerSettings(listen, relay, changed, limits, tls, kerberos, quic);

@@ -19,6 +19,7 @@ import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
+import dev.zcproxy.splice.SpliceRelay;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -67,7 +68,15 @@ final class ConfigChecks {
     ProxyServerSettings defaults = ProxyServerSettings.defaults(DEFAULT_LISTEN);
     InetSocketAddress listen = value(ConfigKey.LISTEN, document.listen(), defaults.listen());
     InetSocketAddress adminListen = value(ConfigKey.ADMIN_LISTEN, document.admin().listen(), null);
-    RelayMode relay = value(ConfigKey.RELAY, document.relay(), defaults.relay());
+    RelayMode relay = value(ConfigKey.RELAY, document.relay().mode(), defaults.relay());
+    var pipes =
+        new ProxyConfig.Pipes(
+            Optional.ofNullable(
+                value(ConfigKey.RELAY_MAX_PIPES, document.relay().maxPipes(), null)),
+            value(
+                ConfigKey.RELAY_PIPE_SIZE,
+                document.relay().pipeSize(),
+                SpliceRelay.DEFAULT_PIPE_SIZE));
     PolicySource policy = policySource();
     ConfigDocument.Limits limits = document.limits();
     Duration idleTimeout =
@@ -123,6 +132,7 @@ final class ConfigChecks {
         listen,
         Optional.ofNullable(adminListen).map(Admin::new),
         relay,
+        pipes,
         Objects.requireNonNull(policy),
         checked,
         new Shutdown(drain),

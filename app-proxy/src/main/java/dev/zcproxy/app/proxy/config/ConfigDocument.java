@@ -9,13 +9,15 @@ import dev.zcproxy.app.proxy.config.ConfigValues.Flag;
 import dev.zcproxy.app.proxy.config.ConfigValues.HandshakeBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HeaderBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HostPortValue;
+import dev.zcproxy.app.proxy.config.ConfigValues.PipeSize;
+import dev.zcproxy.app.proxy.config.ConfigValues.Pipes;
 import dev.zcproxy.app.proxy.config.ConfigValues.PositiveDuration;
 import dev.zcproxy.app.proxy.config.ConfigValues.Principal;
 import dev.zcproxy.app.proxy.config.ConfigValues.Protection;
 import dev.zcproxy.app.proxy.config.ConfigValues.Provider;
 import dev.zcproxy.app.proxy.config.ConfigValues.QuicStreams;
 import dev.zcproxy.app.proxy.config.ConfigValues.Realm;
-import dev.zcproxy.app.proxy.config.ConfigValues.Relay;
+import dev.zcproxy.app.proxy.config.ConfigValues.RelayChoice;
 import dev.zcproxy.app.proxy.config.ConfigValues.Url;
 import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
@@ -34,7 +36,7 @@ import java.time.Duration;
 record ConfigDocument(
     @JsonDeserialize(using = HostPortValue.class) InetSocketAddress listen,
     Admin admin,
-    @JsonDeserialize(using = Relay.class) RelayMode relay,
+    Relay relay,
     Policy policy,
     Limits limits,
     Tls tls,
@@ -44,6 +46,7 @@ record ConfigDocument(
 
   ConfigDocument {
     admin = admin == null ? new Admin(null) : admin;
+    relay = relay == null ? new Relay(null, null, null) : relay;
     policy = policy == null ? new Policy(null, null, null, null, null) : policy;
     limits =
         limits == null
@@ -60,6 +63,11 @@ record ConfigDocument(
   }
 
   record Admin(@JsonDeserialize(using = HostPortValue.class) InetSocketAddress listen) {}
+
+  record Relay(
+      @JsonDeserialize(using = RelayChoice.class) RelayMode mode,
+      @JsonDeserialize(using = Pipes.class) Integer maxPipes,
+      @JsonDeserialize(using = PipeSize.class) Integer pipeSize) {}
 
   record Policy(
       @JsonDeserialize(using = FilePath.class) Path file,

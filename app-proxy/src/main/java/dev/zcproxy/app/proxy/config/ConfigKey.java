@@ -19,8 +19,13 @@ import java.util.stream.Collectors;
  *   <tr><td>{@code admin.listen}</td><td>host:port of {@code /healthz}, {@code /readyz},
  *       {@code /metrics}; omitted or null disables the admin server</td><td>disabled</td>
  *       <td>{@code ZCPROXY_ADMIN_LISTEN}</td></tr>
- *   <tr><td>{@code relay}</td><td>{@code auto}, {@code splice} or {@code copy}</td>
- *       <td>{@code auto}</td><td>{@code ZCPROXY_RELAY}</td></tr>
+ *   <tr><td>{@code relay.mode}, or {@code relay} alone</td><td>{@code auto}, {@code splice} or
+ *       {@code copy}</td><td>{@code auto}</td><td>{@code ZCPROXY_RELAY}</td></tr>
+ *   <tr><td>{@code relay.maxPipes}</td><td>0 or more: the most kernel pipes open at once for
+ *       splicing (two descriptors each); 0 makes spliced tunnels copy</td>
+ *       <td>a quarter of the descriptor limit</td><td>{@code ZCPROXY_RELAY_MAX_PIPES}</td></tr>
+ *   <tr><td>{@code relay.pipeSize}</td><td>4096-1048576 bytes per pipe</td>
+ *       <td>{@code 262144}</td><td>{@code ZCPROXY_RELAY_PIPE_SIZE}</td></tr>
  *   <tr><td>{@code policy.file}</td><td>the policy file; relative to the config file's directory
  *       (relative to the working directory when set by the environment); exactly one of it and
  *       {@code policy.stateService}</td><td>unset</td>
@@ -120,7 +125,10 @@ import java.util.stream.Collectors;
 public enum ConfigKey {
   LISTEN("listen"),
   ADMIN_LISTEN("admin.listen"),
-  RELAY("relay"),
+  /** Also given as {@code relay: auto} alone, and by {@code ZCPROXY_RELAY}, as before it grew. */
+  RELAY("relay.mode", "ZCPROXY_RELAY"),
+  RELAY_MAX_PIPES("relay.maxPipes"),
+  RELAY_PIPE_SIZE("relay.pipeSize"),
   POLICY_FILE("policy.file"),
   POLICY_STATE_SERVICE_URL("policy.stateService.url"),
   POLICY_STATE_SERVICE_API_KEY("policy.stateService.apiKey"),
@@ -175,8 +183,20 @@ public enum ConfigKey {
   private final String envName;
 
   ConfigKey(String path) {
+    this(path, envNameOf(path));
+  }
+
+  ConfigKey(String path, String envName) {
     this.path = path;
-    this.envName = envNameOf(path);
+    this.envName = envName;
+  }
+
+  /**
+   * The key a section's scalar value stands for, where a section used to be a key: {@code relay:
+   * splice} is {@code relay.mode: splice}.
+   */
+  public static Optional<ConfigKey> shorthand(String section) {
+    return section.equals("relay") ? Optional.of(RELAY) : Optional.empty();
   }
 
   /** The dotted path as written in the file, e.g. {@code limits.idleTimeout}. */

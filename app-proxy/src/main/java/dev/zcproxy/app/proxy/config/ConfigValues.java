@@ -206,8 +206,8 @@ final class ConfigValues {
     }
   }
 
-  static final class Relay extends Choice<RelayMode> {
-    Relay() {
+  static final class RelayChoice extends Choice<RelayMode> {
+    RelayChoice() {
       super(RelayMode.AUTO, RelayMode.SPLICE, RelayMode.COPY);
     }
   }
@@ -317,6 +317,20 @@ final class ConfigValues {
   static final class QuicStreams extends WholeNumber {
     QuicStreams() {
       super(1, ProxyConfigLoader.MAX_QUIC_STREAMS_CEILING);
+    }
+  }
+
+  /** Bytes per splice pipe: a page at least, Linux's default pipe-max-size at most. */
+  static final class PipeSize extends WholeNumber {
+    PipeSize() {
+      super(4096, ProxyConfigLoader.MAX_PIPE_SIZE);
+    }
+  }
+
+  /** A count of kernel pipes: 0 turns splicing into copying. */
+  static final class Pipes extends WholeNumber {
+    Pipes() {
+      super(0, Integer.MAX_VALUE);
     }
   }
 

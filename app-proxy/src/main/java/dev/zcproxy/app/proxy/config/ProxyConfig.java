@@ -23,6 +23,7 @@ import java.util.Set;
  * @param admin the admin HTTP server ({@code /healthz}, {@code /readyz}, {@code /metrics}), or
  *     empty when disabled
  * @param relay which relay carries established tunnels
+ * @param pipes the splice relay's pipes ({@code relay.maxPipes}, {@code relay.pipeSize})
  * @param policy where the access policy comes from
  * @param tls HTTPS-to-proxy: where its identity comes from and the provider serving it, or empty
  *     when TLS is off
@@ -37,6 +38,7 @@ public record ProxyConfig(
     InetSocketAddress listen,
     Optional<Admin> admin,
     RelayMode relay,
+    Pipes pipes,
     PolicySource policy,
     Limits limits,
     Shutdown shutdown,
@@ -49,6 +51,7 @@ public record ProxyConfig(
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(relay, "relay");
+    Objects.requireNonNull(pipes, "pipes");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(shutdown, "shutdown");
@@ -204,5 +207,17 @@ public record ProxyConfig(
             limits.maxConnectionsPerSource(),
             limits.maxConnectionsPerUser(),
             limits.maxHeaderBytes()));
+  }
+
+  /**
+   * The splice relay's pipes.
+   *
+   * @param maxPipes the most pipes open at once; empty: a quarter of the descriptor limit
+   * @param pipeSize bytes asked for per pipe
+   */
+  public record Pipes(Optional<Integer> maxPipes, int pipeSize) {
+    public Pipes {
+      Objects.requireNonNull(maxPipes, "maxPipes");
+    }
   }
 }

@@ -45,6 +45,9 @@ public final class ProxyConfigLoader {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   public static final int MAX_HANDSHAKE_BYTES_CEILING = 1024 * 1024;
 
+  /** Linux's default {@code /proc/sys/fs/pipe-max-size}: an unprivileged process gets no more. */
+  public static final int MAX_PIPE_SIZE = 1024 * 1024;
+
   /** What {@link dev.zcproxy.inbound.netty.ProxyServerSettings.Quic} accepts, at most. */
   public static final int MAX_QUIC_STREAMS_CEILING = 10_000;
 
@@ -176,10 +179,16 @@ public final class ProxyConfigLoader {
   private static void place(
       ObjectNode root, ObjectNode section, String prefix, Map<?, ?> entries, Misplaced misplaced) {
     entries.forEach(
-        (key, value) -> {
+        (key, given) -> {
           String name = String.valueOf(key);
           String path = prefix + name;
           int position = misplaced.positions++;
+          Optional<ConfigKey> shorthand = ConfigKey.shorthand(path);
+          // relay: splice is relay.mode: splice
+          Object value =
+              shorthand.isPresent() && given != null && !(given instanceof Map<?, ?>)
+                  ? Map.of(shorthand.get().path().substring(path.length() + 1), given)
+                  : given;
           ObjectNode at = section;
           if (name.contains(".")
               && (ConfigKey.isSection(path) || ConfigKey.byPath(path).isPresent())) {

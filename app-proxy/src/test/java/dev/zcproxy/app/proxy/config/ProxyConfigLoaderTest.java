@@ -49,6 +49,30 @@ class ProxyConfigLoaderTest {
   @TempDir Path directory;
 
   @Test
+  void relayIsASectionAndItsModeAloneStillWorks() throws Exception {
+    ProxyConfig section =
+        load(
+            "relay: { mode: splice, maxPipes: 0, pipeSize: 65536 }\n"
+                + "policy: { file: p.yaml }\n",
+            Map.of());
+    assertThat(section.relay()).isEqualTo(RelayMode.SPLICE);
+    assertThat(section.pipes()).isEqualTo(new ProxyConfig.Pipes(Optional.of(0), 65536));
+
+    ProxyConfig shorthand = load("relay: copy\npolicy: { file: p.yaml }\n", Map.of());
+    assertThat(shorthand.relay()).isEqualTo(RelayMode.COPY);
+    assertThat(shorthand.pipes()).isEqualTo(new ProxyConfig.Pipes(Optional.empty(), 262144));
+
+    assertThat(problems("relay: { pipeSize: 100 }\npolicy: { file: p.yaml }\n", Map.of()))
+        .singleElement()
+        .asString()
+        .startsWith("config key 'relay.pipeSize': expected a whole number from 4096 to 1048576");
+    assertThat(problems("policy: { file: p.yaml }\n", Map.of("ZCPROXY_RELAY_MAX_PIPES", "-1")))
+        .singleElement()
+        .asString()
+        .startsWith("config key 'relay.maxPipes' (from ZCPROXY_RELAY_MAX_PIPES): expected");
+  }
+
+  @Test
   void readsEveryKey() throws Exception {
     ProxyConfig config = load(FULL, Map.of());
 
@@ -199,6 +223,8 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.LISTEN, "127.0.0.9:2000"),
             Map.entry(ConfigKey.ADMIN_LISTEN, "127.0.0.9:2001"),
             Map.entry(ConfigKey.RELAY, "auto"),
+            Map.entry(ConfigKey.RELAY_MAX_PIPES, "7"),
+            Map.entry(ConfigKey.RELAY_PIPE_SIZE, "8192"),
             Map.entry(ConfigKey.POLICY_FILE, "/srv/other.yaml"),
             Map.entry(ConfigKey.LIMITS_HANDSHAKE_TIMEOUT, "7s"),
             Map.entry(ConfigKey.LIMITS_IDLE_TIMEOUT, "7m"),
@@ -223,6 +249,8 @@ class ProxyConfigLoaderTest {
           case LISTEN -> address("127.0.0.9", 2000);
           case ADMIN_LISTEN -> Optional.of(new ProxyConfig.Admin(address("127.0.0.9", 2001)));
           case RELAY -> RelayMode.AUTO;
+          case RELAY_MAX_PIPES -> Optional.of(7);
+          case RELAY_PIPE_SIZE -> 8192;
           case POLICY_FILE -> Path.of("/srv/other.yaml");
           case LIMITS_HANDSHAKE_TIMEOUT -> Duration.ofSeconds(7);
           case LIMITS_IDLE_TIMEOUT -> Duration.ofMinutes(7);
@@ -263,6 +291,8 @@ class ProxyConfigLoaderTest {
           case LISTEN -> config.listen();
           case ADMIN_LISTEN -> config.admin();
           case RELAY -> config.relay();
+          case RELAY_MAX_PIPES -> config.pipes().maxPipes();
+          case RELAY_PIPE_SIZE -> config.pipes().pipeSize();
           case POLICY_FILE -> ((ProxyConfig.PolicySource.File) config.policy()).file();
           case LIMITS_HANDSHAKE_TIMEOUT -> config.limits().handshakeTimeout();
           case LIMITS_IDLE_TIMEOUT -> config.limits().idleTimeout();
@@ -378,7 +408,8 @@ class ProxyConfigLoaderTest {
         arguments(
             "admin: { listen: [a] }", "config key 'admin.listen': expected host:port, got a list"),
         arguments("admin: 9090", "config key 'admin': expected a mapping, got 9090"),
-        arguments("relay: fast", "config key 'relay': expected auto, splice or copy, got \"fast\""),
+        arguments(
+            "relay: fast", "config key 'relay.mode': expected auto, splice or copy, got \"fast\""),
         arguments(
             "limits: { idleTimeout: abc }",
             "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\""),
@@ -482,7 +513,7 @@ class ProxyConfigLoaderTest {
     assertThat(load(FULL, Map.of("ZCPROXY_RELAY", " Splice ")).relay()).isEqualTo(RelayMode.SPLICE);
     assertThat(problems(FULL, Map.of("ZCPROXY_RELAY", "fast")))
         .containsExactly(
-            "config key 'relay' (from ZCPROXY_RELAY): expected auto, splice or copy, got \"fast\"");
+            "config key 'relay.mode' (from ZCPROXY_RELAY): expected auto, splice or copy, got \"fast\"");
   }
 
   @Test
@@ -529,7 +560,7 @@ class ProxyConfigLoaderTest {
     assertThat(problem.problems())
         .containsExactlyInAnyOrder(
             "config key 'listen': expected host:port, got \"1080\"",
-            "config key 'relay': expected auto, splice or copy, got \"turbo\"",
+            "config key 'relay.mode': expected auto, splice or copy, got \"turbo\"",
             "config key 'limts': unknown key",
             "config key 'limits.idleTimeout': expected a duration like 30s or 5m, got \"abc\"",
             "config key 'policy.file': missing; name the policy file (or set"

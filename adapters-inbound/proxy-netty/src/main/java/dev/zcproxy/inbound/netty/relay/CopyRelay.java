@@ -2,6 +2,7 @@ package dev.zcproxy.inbound.netty.relay;
 
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelObserver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -56,13 +57,44 @@ public final class CopyRelay implements Relay {
   public static final WriteBufferWaterMark WATER_MARK =
       new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
+  /**
+   * Consecutive reads that filled Netty's read buffer after which a direction counts as streaming
+   * and the tunnel moves to the socket relay ({@code relay: auto}). Netty's adaptive buffer starts
+   * at 2 KiB and grows to 64 KiB on full reads, so about 160 KiB of back-to-back bytes.
+   */
+  public static final int FULL_READS_TO_PROMOTE = 4;
+
+  /**
+   * Where a tunnel goes once one of its directions streams: the socket relay, with {@code relay:
+   * auto}.
+   */
+  interface Promotion {
+    /** Whether this tunnel could move at all (plain TCP on epoll, no TLS or GSS-API layer). */
+    boolean accepts(Channel client, Channel upstream);
+
+    /**
+     * Takes the tunnel over from the copy relay, whose handlers are gone from both pipelines.
+     *
+     * @param end the tunnel's end, already counting the bytes the copy relay moved
+     * @param streaming the direction that streams
+     */
+    void promote(
+        Channel client,
+        Channel upstream,
+        String protocol,
+        TunnelEnd end,
+        TunnelObserver.Direction streaming);
+  }
+
   private final Duration idleTimeout;
   private final ProxyMetrics metrics;
+  private final Promotion promotion; // null: tunnels stay here
   private final AtomicInteger activeTunnels = new AtomicInteger();
 
-  CopyRelay(Duration idleTimeout, ProxyMetrics metrics) {
+  CopyRelay(Duration idleTimeout, ProxyMetrics metrics, Promotion promotion) {
     this.idleTimeout = idleTimeout;
     this.metrics = metrics;
+    this.promotion = promotion;
   }
 
   @Override
@@ -92,6 +124,7 @@ public final class CopyRelay implements Relay {
     private final TunnelEnd end;
     private final Direction clientToUpstream;
     private final Direction upstreamToClient;
+    private boolean promotable;
     private boolean closed;
 
     Tunnel(Channel client, Channel upstream, String protocol, TunnelEnd end) {
@@ -120,6 +153,7 @@ public final class CopyRelay implements Relay {
               new IdleStateHandler(false, 0, 0, idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
       client.pipeline().addLast(Relay.HANDLER, clientToUpstream);
       upstream.pipeline().addLast(Relay.HANDLER, upstreamToClient);
+      promotable = promotion != null && promotion.accepts(client, upstream);
       ChannelFutureListener closeBoth = closedOne -> close(TunnelEnding.CLOSED);
       client.closeFuture().addListener(closeBoth);
       upstream.closeFuture().addListener(closeBoth);
@@ -133,6 +167,38 @@ public final class CopyRelay implements Relay {
       if (clientToUpstream.finished && upstreamToClient.finished) {
         close(TunnelEnding.FINISHED);
       }
+    }
+
+    /**
+     * A direction streams: hand the tunnel to the socket relay, unless a side already sent its FIN
+     * (a half-closed tunnel finishes here). Everything read so far has been written to Netty; the
+     * handover flushes it before it takes the sockets.
+     */
+    void promote(Direction streaming) {
+      if (closed || clientToUpstream.inputShutdown || upstreamToClient.inputShutdown) {
+        promotable = false;
+        return;
+      }
+      closed = true; // from here the socket relay owns both channels
+      activeTunnels.decrementAndGet();
+      metrics.tunnelClosed(protocol, ProxyMetrics.COPY);
+      clientToUpstream.reportBytes();
+      upstreamToClient.reportBytes();
+      client.pipeline().remove(Relay.IDLE_TIMEOUT);
+      client.pipeline().remove(clientToUpstream);
+      upstream.pipeline().remove(upstreamToClient);
+      long copiedUp = clientToUpstream.total;
+      long copiedDown = upstreamToClient.total;
+      log.debug(
+          "{}: the {} direction streams; moving the tunnel off copy", client, streaming.label);
+      promotion.promote(
+          client,
+          upstream,
+          protocol,
+          (relay, up, down, ending) -> end.ended(relay, copiedUp + up, copiedDown + down, ending),
+          streaming == clientToUpstream
+              ? TunnelObserver.Direction.UPSTREAM
+              : TunnelObserver.Direction.DOWNSTREAM);
     }
 
     /** One side failed: reset the other rather than let it see an orderly end. */
@@ -171,6 +237,7 @@ public final class CopyRelay implements Relay {
     private boolean finished;
     private long unreportedBytes;
     private long total;
+    private int fullReads;
 
     Direction(Tunnel tunnel, Channel source, Channel sink, String label) {
       this.tunnel = tunnel;
@@ -204,6 +271,10 @@ public final class CopyRelay implements Relay {
         return;
       }
       unreportedBytes += data.readableBytes();
+      if (tunnel.promotable) {
+        // Netty reads into a buffer of its current guess: none left over means the read was full.
+        fullReads = data.isWritable() ? 0 : fullReads + 1;
+      }
       sink.write(data, sink.voidPromise()); // a failed write fires exceptionCaught on the sink
     }
 
@@ -211,6 +282,12 @@ public final class CopyRelay implements Relay {
     public void channelReadComplete(ChannelHandlerContext ctx) {
       reportBytes();
       sink.flush();
+      if (tunnel.promotable && fullReads >= FULL_READS_TO_PROMOTE) {
+        tunnel.promote(this);
+        if (tunnel.closed) {
+          return;
+        }
+      }
       if (sink.isWritable()) {
         requestRead();
       } else {

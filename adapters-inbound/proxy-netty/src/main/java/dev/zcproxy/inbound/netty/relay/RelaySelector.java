@@ -3,11 +3,14 @@ package dev.zcproxy.inbound.netty.relay;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelObserver;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +23,13 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code copy}: always the copy relay.
- *   <li>{@code auto}: the socket relay when it is installed and works in this process, for every
- *       tunnel it can take (plain TCP on epoll); copy otherwise.
- *   <li>{@code splice}: like {@code auto}, but a missing or unusable socket relay is a startup
- *       error rather than a quiet fall-back to copy.
+ *   <li>{@code auto}: every tunnel starts on copy. Once a direction streams ({@link
+ *       CopyRelay#FULL_READS_TO_PROMOTE} consecutive full reads), a plain TCP tunnel on epoll moves
+ *       to the socket relay, which keeps choosing per direction: splice while it streams, copy when
+ *       it carries small messages. Short request/response tunnels never pay for the move.
+ *   <li>{@code splice}: every tunnel the socket relay can take goes to it from its first byte, and
+ *       each direction splices whenever it can get a pipe; a missing or unusable socket relay is a
+ *       startup error rather than a quiet fall-back to copy.
  * </ul>
  */
 public final class RelaySelector implements Relay {
@@ -34,13 +40,19 @@ public final class RelaySelector implements Relay {
   private final Duration idleTimeout;
   private final ProxyMetrics metrics;
   private final AtomicInteger socketRelayTunnels = new AtomicInteger();
+  private final boolean spliceFirst;
 
   private RelaySelector(
-      CopyRelay copy, SocketRelay socketRelay, Duration idleTimeout, ProxyMetrics metrics) {
-    this.copy = copy;
+      RelayMode mode, SocketRelay socketRelay, Duration idleTimeout, ProxyMetrics metrics) {
     this.socketRelay = socketRelay;
     this.idleTimeout = idleTimeout;
     this.metrics = metrics;
+    this.spliceFirst = mode == RelayMode.SPLICE && socketRelay != null;
+    this.copy =
+        new CopyRelay(
+            idleTimeout,
+            metrics,
+            mode == RelayMode.AUTO && socketRelay != null ? new Promotion() : null);
   }
 
   /**
@@ -51,8 +63,7 @@ public final class RelaySelector implements Relay {
    */
   public static RelaySelector create(
       RelayMode mode, Optional<SocketRelay> available, Duration idleTimeout, ProxyMetrics metrics) {
-    SocketRelay chosen = usable(mode, available).orElse(null);
-    return new RelaySelector(new CopyRelay(idleTimeout, metrics), chosen, idleTimeout, metrics);
+    return new RelaySelector(mode, usable(mode, available).orElse(null), idleTimeout, metrics);
   }
 
   /**
@@ -94,9 +105,10 @@ public final class RelaySelector implements Relay {
                           .unavailability()
                           .map(reason -> "relay: auto chose copy, because " + reason)
                           .orElse(
-                              "relay: auto chose "
+                              "relay: auto: tunnels start on copy and plain TCP tunnels on epoll"
+                                  + " move to "
                                   + relay.name()
-                                  + " for plain TCP tunnels on epoll, copy for the rest"))
+                                  + " once they stream"))
               .orElse("relay: auto chose copy, because this build has no splice relay");
     };
   }
@@ -114,24 +126,57 @@ public final class RelaySelector implements Relay {
       client.eventLoop().execute(() -> start(client, upstream, protocol, end));
       return;
     }
-    if (socketRelay != null
-        && mayOffer(client, upstream)
-        && socketRelay.canRelay(client, upstream)) {
-      new SocketRelayHandover(
-              client,
-              upstream,
-              protocol,
-              socketRelay,
-              idleTimeout,
-              metrics,
-              socketRelayTunnels,
-              end)
-          .begin();
+    if (spliceFirst && offerable(client, upstream)) {
+      handOver(
+          client, upstream, protocol, end, false, EnumSet.allOf(TunnelObserver.Direction.class));
     } else {
-      if (socketRelay != null) {
+      if (spliceFirst) {
         log.debug("{}: {} cannot take this tunnel; copying", client, socketRelay.name());
       }
       copy.start(client, upstream, protocol, end);
+    }
+  }
+
+  private boolean offerable(Channel client, Channel upstream) {
+    return mayOffer(client, upstream) && socketRelay.canRelay(client, upstream);
+  }
+
+  private void handOver(
+      Channel client,
+      Channel upstream,
+      String protocol,
+      TunnelEnd end,
+      boolean adaptive,
+      Set<TunnelObserver.Direction> streaming) {
+    new SocketRelayHandover(
+            client,
+            upstream,
+            protocol,
+            socketRelay,
+            idleTimeout,
+            metrics,
+            socketRelayTunnels,
+            end,
+            adaptive,
+            streaming)
+        .begin();
+  }
+
+  /** {@code relay: auto}: tunnels start on copy and move to the socket relay once they stream. */
+  private final class Promotion implements CopyRelay.Promotion {
+    @Override
+    public boolean accepts(Channel client, Channel upstream) {
+      return offerable(client, upstream);
+    }
+
+    @Override
+    public void promote(
+        Channel client,
+        Channel upstream,
+        String protocol,
+        TunnelEnd end,
+        TunnelObserver.Direction streaming) {
+      handOver(client, upstream, protocol, end, true, EnumSet.of(streaming));
     }
   }
 

@@ -15,6 +15,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,8 @@ final class SocketRelayHandover implements TunnelObserver {
   private final ProxyMetrics metrics;
   private final AtomicInteger openTunnels;
   private final TunnelEnd end;
+  private final boolean adaptive;
+  private final Set<Direction> streaming;
   private long bytesUp;
   private long bytesDown;
   private final Collector fromClient = new Collector();
@@ -62,7 +65,9 @@ final class SocketRelayHandover implements TunnelObserver {
       Duration idleTimeout,
       ProxyMetrics metrics,
       AtomicInteger openTunnels,
-      TunnelEnd end) {
+      TunnelEnd end,
+      boolean adaptive,
+      Set<Direction> streaming) {
     this.client = client;
     this.upstream = upstream;
     this.protocol = protocol;
@@ -71,6 +76,8 @@ final class SocketRelayHandover implements TunnelObserver {
     this.metrics = metrics;
     this.openTunnels = openTunnels;
     this.end = end;
+    this.adaptive = adaptive;
+    this.streaming = streaming;
   }
 
   /** Starts the handover; on the channels' event loop. */
@@ -128,7 +135,9 @@ final class SocketRelayHandover implements TunnelObserver {
     ByteBuf toClient = fromUpstream.take();
     client.pipeline().remove(fromClient);
     upstream.pipeline().remove(fromUpstream);
-    relay.relay(new TunnelHandover(client, upstream, toUpstream, toClient, idleTimeout, this));
+    relay.relay(
+        new TunnelHandover(
+            client, upstream, toUpstream, toClient, idleTimeout, this, adaptive, streaming));
   }
 
   /** Ends the tunnel before the relay got it. */

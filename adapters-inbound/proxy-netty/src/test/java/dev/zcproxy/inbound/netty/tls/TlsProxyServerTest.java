@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.zcproxy.inbound.netty.ProxyServer;
+import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
@@ -43,7 +44,10 @@ class TlsProxyServerTest {
     echo = new EchoServer();
     server =
         new ProxyServer(
-            ProxyTestKit.settings().withTls(TlsTestKit.identity()),
+            // splice, not auto: a plain tunnel goes to the socket relay from its first byte
+            ProxyTestKit.settings()
+                .withRelay(ProxyServerSettings.RelayMode.SPLICE)
+                .withTls(TlsTestKit.identity()),
             new FakeAuthentication(true),
             ProxyTestKit.policy(request -> true),
             registry,
@@ -85,6 +89,79 @@ class TlsProxyServerTest {
     }
     await().atMost(AWAIT).until(() -> socketRelay.relayed.size() == 1);
     assertThat(socketRelay.asked).hasSize(1);
+  }
+
+  private void restartWithAuto() throws IOException {
+    server.close();
+    server =
+        new ProxyServer(
+            ProxyTestKit.settings().withTls(TlsTestKit.identity()),
+            new FakeAuthentication(true),
+            ProxyTestKit.policy(request -> true),
+            registry,
+            Optional.of(socketRelay),
+            true);
+    proxy = server.start();
+  }
+
+  /** Writes {@code length} bytes from another thread while this one reads what comes back. */
+  private static long stream(SocksClient client, int length) throws Exception {
+    try (var writer = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      writer.submit(
+          () -> {
+            byte[] chunk = new byte[64 * 1024];
+            for (int sent = 0; sent < length; sent += chunk.length) {
+              client.out.write(chunk);
+            }
+            return null;
+          });
+      byte[] buffer = new byte[64 * 1024];
+      long received = 0;
+      try {
+        for (int n; received < length && (n = client.in.read(buffer)) >= 0; ) {
+          received += n;
+        }
+      } catch (java.net.SocketException closedByTheFakeRelay) {
+        // the recording relay ends the tunnel as soon as it has it
+      }
+      return received;
+    }
+  }
+
+  @Test
+  void auto_keeps_a_short_exchange_on_copy_and_offers_a_streaming_tunnel() throws Exception {
+    restartWithAuto();
+    try (SocksClient client = new SocksClient(proxy)) {
+      client.socks5Anonymous();
+      assertThat(client.socks5Connect(LOOPBACK, echo.port())).isZero();
+      assertThat(client.roundTrip("short")).isEqualTo("short");
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    assertThat(socketRelay.relayed).as("a short exchange stays on copy").isEmpty();
+
+    try (SocksClient client = new SocksClient(proxy)) {
+      client.socks5Anonymous();
+      assertThat(client.socks5Connect(LOOPBACK, echo.port())).isZero();
+      stream(client, 16 * 1024 * 1024);
+    }
+    await().atMost(AWAIT).until(() -> socketRelay.relayed.size() == 1);
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+  }
+
+  @Test
+  void auto_never_offers_a_streaming_tunnel_inside_tls() throws Exception {
+    restartWithAuto();
+    int length = 16 * 1024 * 1024;
+    try (SocksClient client = SocksClient.overTls(proxy)) {
+      client.socks5Anonymous();
+      assertThat(client.socks5Connect(LOOPBACK, echo.port())).isZero();
+
+      assertThat(stream(client, length)).isEqualTo(length);
+    }
+    await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+    assertThat(socketRelay.asked).isEmpty();
+    assertThat(socketRelay.relayed).isEmpty();
+    assertThat(bytes("socks5", ProxyMetrics.COPY, "downstream")).isEqualTo(length);
   }
 
   private double bytes(String protocol, String relay, String direction) {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An established tunnel as the front end hands it to a {@link SocketRelay}.
@@ -20,6 +21,11 @@ import java.util.Objects;
  * @param pendingToClient the same the other way
  * @param idleTimeout a tunnel with no byte either way for this long is closed
  * @param observer where the relay reports bytes and the tunnel's end
+ * @param adaptive {@code relay: auto}: each direction carries bytes the cheapest way for how it
+ *     streams (copy for small exchanges, the relay's own way for bulk), and may switch back and
+ *     forth; otherwise the relay uses its own way for everything it can
+ * @param streaming the directions already streaming when the front end handed the tunnel over (an
+ *     adaptive tunnel is handed over because one of them started to stream)
  */
 public record TunnelHandover(
     Channel client,
@@ -27,12 +33,15 @@ public record TunnelHandover(
     ByteBuf pendingToUpstream,
     ByteBuf pendingToClient,
     Duration idleTimeout,
-    TunnelObserver observer) {
+    TunnelObserver observer,
+    boolean adaptive,
+    Set<TunnelObserver.Direction> streaming) {
 
   public TunnelHandover {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     Objects.requireNonNull(observer, "observer");
+    streaming = Set.copyOf(streaming);
   }
 }
