@@ -82,10 +82,17 @@ final class ProxyApplication implements AutoCloseable {
    *
    * @throws ConfigException when a TLS file, the keytab or the policy file named by the config is
    *     bad, or the front end refuses a setting
-   * @throws StartupException when a port cannot be bound or the policy directory watched
+   * @throws StartupException when a port cannot be bound or the policy directory watched, or the
+   *     open-file limit is below {@code limits.minOpenFiles}
    */
   static ProxyApplication start(ProxyConfig config, Clock clock)
       throws ConfigException, StartupException {
+    // First, before anything opens a descriptor: the limit may not be enough for what is asked.
+    OpenFileCapacity descriptors = OpenFileCapacity.raise();
+    String tooFewDescriptors = descriptors.shortfall(config);
+    if (tooFewDescriptors != null) {
+      throw new StartupException(tooFewDescriptors, null);
+    }
     ServiceIdentities identities = ServiceIdentities.read(config);
     PolicyProvider policy =
         switch (config.policy()) {
@@ -149,6 +156,7 @@ final class ProxyApplication implements AutoCloseable {
       application.closeQuietly();
       throw failed;
     }
+    logCapacity(descriptors);
     return application;
   }
 
@@ -237,6 +245,16 @@ final class ProxyApplication implements AutoCloseable {
             ? e.getMessage().substring(key.length() + 2)
             : e.getMessage();
     return new ConfigException("config key '" + key + "': " + reason);
+  }
+
+  /** With the listeners up, so that the descriptors they hold are counted out. */
+  private static void logCapacity(OpenFileCapacity descriptors) {
+    String line = descriptors.describe(OpenFileCapacity.jvm(false));
+    if (descriptors.worrying()) {
+      LOG.warn(line);
+    } else {
+      LOG.info(line);
+    }
   }
 
   private static void warnSelfSigned(TlsIdentity identity) {

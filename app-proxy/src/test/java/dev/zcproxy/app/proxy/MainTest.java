@@ -166,6 +166,26 @@ class MainTest {
   }
 
   @Test
+  void anOpenFileMinimumAboveTheHardLimitExitsWithOneNamingTheKeyAndHowToRaiseIt()
+      throws IOException {
+    Path config =
+        write(
+            "zcproxy.yaml",
+            "listen: 127.0.0.1:0\npolicy: { file: policy.yaml }\n"
+                + "limits: { minOpenFiles: 2000000000 }\n");
+    write("policy.yaml", POLICY);
+
+    assertThat(main("").run("--config", config.toString())).isEqualTo(1);
+
+    assertThat(stderr())
+        .startsWith(
+            "zcproxy: config key 'limits.minOpenFiles': needs an open-file limit of at least"
+                + " 2,000,000,000, but the hard limit of this process is ")
+        .contains("LimitNOFILE=", "--ulimit nofile=")
+        .hasLineCount(1);
+  }
+
+  @Test
   void quicWithoutTlsExitsWithTwoNamingTheKey() throws IOException {
     Path config = write("zcproxy.yaml", "policy: { file: policy.yaml }\nquic: { enabled: true }\n");
     write("policy.yaml", POLICY);

@@ -103,6 +103,9 @@ class ConfigWiringTest {
         .isEqualTo(set.equals("external"));
     assertThat(loaded.quic().maxConnectionsPerSource()).isEqualTo(set.equals("external") ? 64 : 0);
     assertThat(loaded.listen().getPort()).isEqualTo(1080);
+    assertThat(loaded.limits().minOpenFiles())
+        .as("proxy.minOpenFiles through ZCPROXY_LIMITS_MIN_OPEN_FILES")
+        .isEqualTo(200_000);
   }
 
   @ParameterizedTest

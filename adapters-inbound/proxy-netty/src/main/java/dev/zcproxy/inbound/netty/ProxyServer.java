@@ -7,11 +7,13 @@ import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
 import dev.zcproxy.inbound.netty.http.h3.Http3FrontEnd;
+import dev.zcproxy.inbound.netty.metrics.DescriptorExhaustion;
 import dev.zcproxy.inbound.netty.metrics.MicrometerProxyMetrics;
 import dev.zcproxy.inbound.netty.metrics.QuicMetrics;
 import dev.zcproxy.inbound.netty.quic.QuicListener;
 import dev.zcproxy.inbound.netty.relay.RelaySelector;
 import dev.zcproxy.inbound.netty.relay.spi.SocketRelay;
+import dev.zcproxy.inbound.netty.server.AcceptFailureHandler;
 import dev.zcproxy.inbound.netty.server.Drain;
 import dev.zcproxy.inbound.netty.server.ProxyChannelInitializer;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
@@ -169,6 +171,7 @@ public final class ProxyServer implements AutoCloseable {
             transport,
             new AuthorizeResolvedDestinationService(authorization),
             settings.timeouts().connect());
+    DescriptorExhaustion exhaustion = new DescriptorExhaustion(registry);
     authenticationExecutor =
         ClientAuthentication.newExecutor(Math.max(2, Runtime.getRuntime().availableProcessors()));
     ConnectionTracker tracker = ConnectionTracker.of(settings);
@@ -179,7 +182,7 @@ public final class ProxyServer implements AutoCloseable {
             authentication,
             authenticationExecutor,
             gate,
-            new NettyOutboundConnector(transport, settings.timeouts().connect()),
+            new NettyOutboundConnector(transport, settings.timeouts().connect(), exhaustion),
             relay,
             tracker,
             metrics,
@@ -201,6 +204,7 @@ public final class ProxyServer implements AutoCloseable {
             .channel(transport.serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
+            .handler(AcceptFailureHandler.installer(exhaustion))
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(initializer);

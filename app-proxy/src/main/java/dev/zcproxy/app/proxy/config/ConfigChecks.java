@@ -116,7 +116,8 @@ final class ConfigChecks {
             value(
                 ConfigKey.LIMITS_MAX_HEADER_BYTES,
                 limits.maxHeaderBytes(),
-                defaults.limits().maxHeaderBytes()));
+                defaults.limits().maxHeaderBytes()),
+            value(ConfigKey.LIMITS_MIN_OPEN_FILES, limits.minOpenFiles(), 0));
     Duration drain =
         value(
             ConfigKey.SHUTDOWN_DRAIN_TIMEOUT,

@@ -9,6 +9,7 @@ import dev.zcproxy.app.proxy.config.ConfigValues.Flag;
 import dev.zcproxy.app.proxy.config.ConfigValues.HandshakeBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HeaderBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HostPortValue;
+import dev.zcproxy.app.proxy.config.ConfigValues.OpenFiles;
 import dev.zcproxy.app.proxy.config.ConfigValues.PipeSize;
 import dev.zcproxy.app.proxy.config.ConfigValues.Pipes;
 import dev.zcproxy.app.proxy.config.ConfigValues.PositiveDuration;
@@ -50,7 +51,7 @@ record ConfigDocument(
     policy = policy == null ? new Policy(null, null, null, null, null) : policy;
     limits =
         limits == null
-            ? new Limits(null, null, null, null, null, null, null, null, null, null)
+            ? new Limits(null, null, null, null, null, null, null, null, null, null, null)
             : limits;
     tls = tls == null ? new Tls(null, null, null, null) : tls;
     kerberos = kerberos == null ? new Kerberos(null, null, null, null) : kerberos;
@@ -102,7 +103,8 @@ record ConfigDocument(
       @JsonDeserialize(using = HeaderBytes.class) Integer maxHeaderBytes,
       @JsonDeserialize(using = Connections.class) Integer maxConnections,
       @JsonDeserialize(using = Connections.class) Integer maxConnectionsPerSource,
-      @JsonDeserialize(using = Connections.class) Integer maxConnectionsPerUser) {}
+      @JsonDeserialize(using = Connections.class) Integer maxConnectionsPerUser,
+      @JsonDeserialize(using = OpenFiles.class) Integer minOpenFiles) {}
 
   record Tls(
       @JsonDeserialize(using = FilePath.class) Path certificate,

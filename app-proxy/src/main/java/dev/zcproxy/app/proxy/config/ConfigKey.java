@@ -75,6 +75,9 @@ import java.util.stream.Collectors;
  *   <tr><td>{@code limits.maxConnectionsPerUser}</td><td>&gt;= 0, 0 = unlimited: per
  *       authenticated user</td><td>{@code 0}</td>
  *       <td>{@code ZCPROXY_LIMITS_MAX_CONNECTIONS_PER_USER}</td></tr>
+ *   <tr><td>{@code limits.minOpenFiles}</td><td>&gt;= 0, 0 = no check: the open-file limit the
+ *       proxy needs (two per tunnel); startup fails when the hard limit it raises its soft limit
+ *       to is lower</td><td>{@code 0}</td><td>{@code ZCPROXY_LIMITS_MIN_OPEN_FILES}</td></tr>
  *   <tr><td>{@code tls.certificate}</td><td>PEM certificate chain, leaf first, for HTTPS-to-proxy;
  *       relative like {@code policy.file}; needs {@code tls.privateKey}</td><td>unset: TLS off</td>
  *       <td>{@code ZCPROXY_TLS_CERTIFICATE}</td></tr>
@@ -148,6 +151,7 @@ public enum ConfigKey {
   LIMITS_MAX_CONNECTIONS("limits.maxConnections"),
   LIMITS_MAX_CONNECTIONS_PER_SOURCE("limits.maxConnectionsPerSource"),
   LIMITS_MAX_CONNECTIONS_PER_USER("limits.maxConnectionsPerUser"),
+  LIMITS_MIN_OPEN_FILES("limits.minOpenFiles"),
   TLS_CERTIFICATE("tls.certificate"),
   TLS_PRIVATE_KEY("tls.privateKey"),
   TLS_SELF_SIGNED("tls.selfSigned"),

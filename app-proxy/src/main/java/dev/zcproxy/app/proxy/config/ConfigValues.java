@@ -341,6 +341,13 @@ final class ConfigValues {
     }
   }
 
+  /** An open-file limit the proxy needs: 0 is no requirement. */
+  static final class OpenFiles extends WholeNumber {
+    OpenFiles() {
+      super(0, Integer.MAX_VALUE);
+    }
+  }
+
   static final class Flag extends Value<Boolean> {
     @Override
     Boolean parse(Object value, boolean fromEnvironment, Binding binding) {

@@ -165,7 +165,11 @@ public record ProxyConfig(
     }
   }
 
-  /** The front end's timeouts and caps; 0 means unlimited for the connection caps. */
+  /**
+   * The front end's timeouts and caps; 0 means unlimited for the connection caps.
+   *
+   * @param minOpenFiles the open-file limit startup insists on; 0: none
+   */
   public record Limits(
       Duration handshakeTimeout,
       Duration idleTimeout,
@@ -176,7 +180,8 @@ public record ProxyConfig(
       int maxConnectionsPerSource,
       int maxConnectionsPerUser,
       Duration streamIdleTimeout,
-      int maxHeaderBytes) {}
+      int maxHeaderBytes,
+      int minOpenFiles) {}
 
   /**
    * @param drainTimeout how long established tunnels may run on after a shutdown signal

@@ -43,6 +43,7 @@ class ProxyConfigLoaderTest {
         maxConnections: 1000
         maxConnectionsPerSource: 50
         maxConnectionsPerUser: 20
+        minOpenFiles: 50000
       shutdown: { drainTimeout: 0s }
       """;
 
@@ -93,7 +94,8 @@ class ProxyConfigLoaderTest {
                 50,
                 20,
                 Duration.ofHours(2),
-                32768));
+                32768,
+                50000));
     assertThat(config.shutdown().drainTimeout()).isZero();
     assertThat(config.serverSettings())
         .isEqualTo(
@@ -235,6 +237,7 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS, "7"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_SOURCE, "77"),
             Map.entry(ConfigKey.LIMITS_MAX_CONNECTIONS_PER_USER, "777"),
+            Map.entry(ConfigKey.LIMITS_MIN_OPEN_FILES, "7777"),
             Map.entry(ConfigKey.LIMITS_STREAM_IDLE_TIMEOUT, "17s"),
             Map.entry(ConfigKey.QUIC_MAX_CONNECTIONS, "7"),
             Map.entry(ConfigKey.QUIC_MAX_CONNECTIONS_PER_SOURCE, "77"),
@@ -261,6 +264,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS -> 7;
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case LIMITS_MAX_CONNECTIONS_PER_USER -> 777;
+          case LIMITS_MIN_OPEN_FILES -> 7777;
           case LIMITS_STREAM_IDLE_TIMEOUT -> Duration.ofSeconds(17);
           case QUIC_MAX_CONNECTIONS -> 7;
           case QUIC_MAX_CONNECTIONS_PER_SOURCE -> 77;
@@ -303,6 +307,7 @@ class ProxyConfigLoaderTest {
           case LIMITS_MAX_CONNECTIONS -> config.limits().maxConnections();
           case LIMITS_MAX_CONNECTIONS_PER_SOURCE -> config.limits().maxConnectionsPerSource();
           case LIMITS_MAX_CONNECTIONS_PER_USER -> config.limits().maxConnectionsPerUser();
+          case LIMITS_MIN_OPEN_FILES -> config.limits().minOpenFiles();
           case LIMITS_STREAM_IDLE_TIMEOUT -> config.limits().streamIdleTimeout();
           case QUIC_MAX_CONNECTIONS -> config.quic().maxConnections();
           case QUIC_MAX_CONNECTIONS_PER_SOURCE -> config.quic().maxConnectionsPerSource();

@@ -18,5 +18,11 @@ public final class PipelineNames {
    */
   public static final String PLAINTEXT_BOUNDARY = "tls-session";
 
+  /**
+   * On the listening socket's own pipeline, not a client's: accept failures for want of file
+   * descriptors, counted and logged once per interval ({@code server.AcceptFailureHandler}).
+   */
+  public static final String ACCEPT_FAILURES = "accept-failures";
+
   private PipelineNames() {}
 }

@@ -1,5 +1,6 @@
 package dev.zcproxy.inbound.netty.upstream;
 
+import dev.zcproxy.inbound.netty.metrics.DescriptorExhaustion;
 import dev.zcproxy.inbound.netty.relay.CopyRelay;
 import dev.zcproxy.inbound.netty.server.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -19,13 +20,18 @@ import java.util.Locale;
 /**
  * Opens upstream connections on the client's own event loop, so both ends of a tunnel share a
  * thread and the relay needs no locking. The channel comes back with {@code AUTO_READ} off and an
- * empty pipeline: nothing is read until the relay asks.
+ * empty pipeline: nothing is read until the relay asks. A socket it cannot open for want of file
+ * descriptors is counted, and logged once per interval, by {@link DescriptorExhaustion}; the client
+ * is refused as for any other failure.
  */
 public final class NettyOutboundConnector implements OutboundConnector {
 
   private final Bootstrap template;
+  private final DescriptorExhaustion exhaustion;
 
-  public NettyOutboundConnector(Transport transport, Duration connectTimeout) {
+  public NettyOutboundConnector(
+      Transport transport, Duration connectTimeout, DescriptorExhaustion exhaustion) {
+    this.exhaustion = exhaustion;
     this.template =
         new Bootstrap()
             .channel(transport.socketChannel())
@@ -48,6 +54,10 @@ public final class NettyOutboundConnector implements OutboundConnector {
           if (done.isSuccess()) {
             promise.trySuccess(done.channel());
           } else {
+            String exhausted = DescriptorExhaustion.reason(done.cause());
+            if (exhausted != null) {
+              exhaustion.record(DescriptorExhaustion.Operation.CONNECT, exhausted);
+            }
             promise.tryFailure(refusalFor(done.cause(), destination.requested()));
           }
         });
@@ -63,6 +73,12 @@ public final class NettyOutboundConnector implements OutboundConnector {
     String message = cause.getMessage() == null ? "" : cause.getMessage();
     String lower = message.toLowerCase(Locale.ROOT);
     String what = "connect to " + destination + " failed: ";
+    String exhausted = DescriptorExhaustion.reason(cause);
+    if (exhausted != null) {
+      return new ProxyRefusal(
+          ProxyRefusal.Kind.GENERAL_FAILURE,
+          what + exhausted + ", the proxy is out of file descriptors or socket memory");
+    }
     if (cause instanceof ConnectTimeoutException || lower.contains("timed out")) {
       return new ProxyRefusal(ProxyRefusal.Kind.TIMEOUT, what + "timed out");
     }

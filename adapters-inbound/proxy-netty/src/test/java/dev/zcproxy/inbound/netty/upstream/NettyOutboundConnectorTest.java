@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.inbound.netty.SocketTestKit;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
+import dev.zcproxy.inbound.netty.metrics.DescriptorExhaustion;
 import dev.zcproxy.inbound.netty.server.Transport;
 import dev.zcproxy.inbound.netty.server.Transports;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.concurrent.Future;
@@ -35,7 +38,9 @@ class NettyOutboundConnectorTest {
     // Any channel registered on a loop stands in for the client connection.
     inbound = transport.socketChannel().getConstructor().newInstance();
     transport.workers().next().register(inbound).sync();
-    connector = new NettyOutboundConnector(transport, Duration.ofSeconds(10));
+    connector =
+        new NettyOutboundConnector(
+            transport, Duration.ofSeconds(10), new DescriptorExhaustion(new SimpleMeterRegistry()));
   }
 
   @AfterEach
@@ -95,6 +100,21 @@ class NettyOutboundConnectorTest {
         .isEqualTo(ProxyRefusal.Kind.NETWORK_UNREACHABLE);
     assertThat(kindOf(new SocketException("Permission denied")))
         .isEqualTo(ProxyRefusal.Kind.GENERAL_FAILURE);
+  }
+
+  @Test
+  void a_socket_the_proxy_cannot_open_is_a_general_failure_that_says_why() {
+    ProxyRefusal refusal =
+        NettyOutboundConnector.refusalFor(
+            new ChannelException(
+                "Failed to open a socket.", new IOException("Too many open files")),
+            SOMEWHERE);
+
+    assertThat(refusal.kind()).isEqualTo(ProxyRefusal.Kind.GENERAL_FAILURE);
+    assertThat(refusal.getMessage())
+        .isEqualTo(
+            "connect to example.com:443 failed: EMFILE, the proxy is out of file descriptors or"
+                + " socket memory");
   }
 
   private static ProxyRefusal.Kind kindOf(Throwable cause) {
