@@ -164,7 +164,7 @@ report="$repo/bench/results/socks-$(date -u +%Y-%m-%d-%H%M).md"
     "the proxy all share the cores, so no proxy can get near direct here: compare the ratios, which come from one run."
   echo "Each proxy had one unmeasured 2 s pass of each kind first (JIT, Dante's worker pool)." \
     "Proxy CPU counts the proxy's process tree (Dante forks workers)."
-  auto_choice=$(grep -o 'relay: auto chose [a-z]*' "$work/zcproxy-auto/proxy.log" | head -1 || true)
+  auto_choice=$(grep -o 'relay: auto[^"]*' "$work/zcproxy-auto/proxy.log" | head -1 || true)
   if [[ -n $auto_choice ]]; then
     echo "zcproxy-auto's log says: \`$auto_choice\`."
   fi
