@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param user the principal's name, or null before authentication (logged as {@code -})
  * @param protocol the front end's protocol: {@code socks4}, {@code socks5}, {@code http}, {@code
  *     h2}, {@code h3}
- * @param command what the client asked for
+ * @param command what the client asked for, or null when it failed before it said (a SOCKS5 login)
  * @param method the HTTP method of a forwarded request, or null
  * @param requested the destination as the client asked for it: {@code host:port}, or the URL of a
  *     forwarded request; null if it never said
@@ -49,7 +49,6 @@ public record AccessRecord(
   public AccessRecord {
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(protocol, "protocol");
-    Objects.requireNonNull(command, "command");
     Objects.requireNonNull(result, "result");
     duration = duration == null || duration.isNegative() ? Duration.ZERO : duration;
     if (rule < 0) {

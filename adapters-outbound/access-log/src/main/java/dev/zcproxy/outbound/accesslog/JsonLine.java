@@ -24,7 +24,7 @@ final class JsonLine {
     line.number("clientPort", r.client() == null ? null : (long) r.client().getPort());
     line.string("user", r.user() == null ? "-" : r.user());
     line.string("protocol", r.protocol());
-    line.string("command", r.command().label());
+    line.string("command", r.command() == null ? null : r.command().label());
     line.string("method", r.method());
     line.string("destination", r.requested());
     line.string("connected", address(r.connected()));

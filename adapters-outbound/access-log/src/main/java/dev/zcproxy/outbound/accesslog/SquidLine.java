@@ -69,6 +69,9 @@ final class SquidLine {
     if (r.method() != null) {
       return r.method();
     }
+    if (r.command() == null) {
+      return "-";
+    }
     return switch (r.command()) {
       case CONNECT -> "CONNECT";
       case BIND -> "BIND";

@@ -1,6 +1,8 @@
 package dev.zcproxy.inbound.netty.http.h1;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
@@ -216,6 +218,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
       return;
     }
     state = State.AUTHENTICATING;
+    long startNanos = AccessLines.start();
     HttpProxyAuthentication.authenticate(
             context, ctx.channel(), HttpFrontEnd.PROTOCOL, authorization)
         .addListener(
@@ -225,6 +228,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
                 return;
               }
               if (!answer.isSuccess()) {
+                context
+                    .access()
+                    .authenticationFailed(
+                        ctx.channel(),
+                        HttpFrontEnd.PROTOCOL,
+                        request.connect() ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                        request.connect()
+                            ? request.target().destination()
+                            : HttpForwardExchange.loggedUrl(request.target()),
+                        startNanos);
                 refuse((HttpRejection) answer.cause());
                 return;
               }
