@@ -149,6 +149,10 @@ final class Http2Tunnel {
       return;
     }
     toClientEnded = true;
+    if (toUpstreamEnded) {
+      // the END_STREAM may close the stream at once, before closeIfBothEnded: this is a clean end
+      ending = TunnelEnding.FINISHED;
+    }
     stream.writeAndFlush(new DefaultHttp2DataFrame(true));
     closeIfBothEnded();
   }
