@@ -116,6 +116,21 @@ public final class AccessLines {
    */
   public void authenticationFailed(
       Channel client, String protocol, AccessCommand command, Object requested, long startNanos) {
+    authenticationFailed(client, protocol, command, null, requested, startNanos);
+  }
+
+  /**
+   * The same for a forwarded HTTP request, with its method.
+   *
+   * @param method the request's HTTP method, or null
+   */
+  public void authenticationFailed(
+      Channel client,
+      String protocol,
+      AccessCommand command,
+      String method,
+      Object requested,
+      long startNanos) {
     if (!log.enabled()) {
       return;
     }
@@ -127,7 +142,7 @@ public final class AccessLines {
             null,
             protocol,
             command,
-            null,
+            method,
             requested == null ? null : requested.toString(),
             null,
             0,

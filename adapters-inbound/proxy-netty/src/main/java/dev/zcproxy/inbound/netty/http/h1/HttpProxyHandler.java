@@ -234,6 +234,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
                         ctx.channel(),
                         HttpFrontEnd.PROTOCOL,
                         request.connect() ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                        request.connect() ? null : request.head().method().name(),
                         request.connect()
                             ? request.target().destination()
                             : HttpForwardExchange.loggedUrl(request.target()),

@@ -207,6 +207,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
                         ctx.channel(),
                         Http2FrontEnd.PROTOCOL,
                         forward == null ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                        forward == null ? null : forward.head().method().name(),
                         forward == null
                             ? destination
                             : HttpForwardExchange.loggedUrl(forward.target()),
