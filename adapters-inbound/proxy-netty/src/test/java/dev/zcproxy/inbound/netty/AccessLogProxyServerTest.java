@@ -335,6 +335,49 @@ class AccessLogProxyServerTest {
   }
 
   @Test
+  void a_bind_whose_client_leaves_before_the_peer_is_one_closed_line() throws IOException {
+    try (SocksClient client = new SocksClient(proxy)) {
+      client.socks5Login("alice", PASSWORD);
+      client.socks5Request(0x02, LOOPBACK, 0);
+      assertThat(client.readSocks5Answer().code()).isZero();
+    }
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.command()).isEqualTo(AccessCommand.BIND);
+    assertThat(line.result()).isEqualTo(AccessResult.CLOSED);
+    assertThat(line.user()).isEqualTo("alice");
+    assertThat(line.rule()).isEqualTo(1);
+  }
+
+  @Test
+  void a_request_over_the_users_connection_limit_is_an_error_line() throws IOException {
+    RecordingAccessLog limitedLog = new RecordingAccessLog();
+    try (ProxyServer limited =
+            new ProxyServer(
+                ProxyTestKit.settings(4096, 0, 0, 1),
+                authentication,
+                ProxyTestKit.policy(request -> true),
+                new SimpleMeterRegistry(),
+                Optional.empty(),
+                true,
+                limitedLog);
+        SocksClient first = new SocksClient(limited.start())) {
+      InetSocketAddress address = new InetSocketAddress(LOOPBACK, first.socket.getPort());
+      first.socks5Login("alice", PASSWORD);
+      assertThat(first.socks5Connect(LOOPBACK, echo.port())).isZero();
+      try (SocksClient second = new SocksClient(address)) {
+        second.socks5Login("alice", PASSWORD);
+        assertThat(second.socks5Connect(LOOPBACK, echo.port())).isEqualTo(0x01);
+      }
+
+      AccessRecord line = limitedLog.awaitLine(r -> true);
+      assertThat(line.result()).isEqualTo(AccessResult.ERROR);
+      assertThat(line.user()).isEqualTo("alice");
+      assertThat(line.requested()).isEqualTo(echoAddress());
+    }
+  }
+
+  @Test
   void a_socks5_udp_association_is_one_line_with_its_bytes() throws Exception {
     try (DatagramSocket destination = new DatagramSocket(0, LOOPBACK);
         DatagramSocket udpClient = new DatagramSocket(0, LOOPBACK)) {

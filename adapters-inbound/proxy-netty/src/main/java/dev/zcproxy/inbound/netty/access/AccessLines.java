@@ -86,6 +86,77 @@ public final class AccessLines {
       Object requested,
       ProxyRefusal refusal,
       long startNanos) {
+    unserved(
+        client,
+        protocol,
+        command,
+        null,
+        principal,
+        requested,
+        result(refusal.kind()),
+        refusal.ruleNumber(),
+        0,
+        startNanos);
+  }
+
+  /**
+   * A request turned down for a limit of the proxy's own (a user's connection cap): {@code error}.
+   *
+   * @param method the HTTP method of a forwarded request, or null
+   * @param status the HTTP status the client got, or 0
+   */
+  public void overLimit(
+      Channel client,
+      String protocol,
+      AccessCommand command,
+      String method,
+      Principal principal,
+      Object requested,
+      int status) {
+    unserved(
+        client,
+        protocol,
+        command,
+        method,
+        principal,
+        requested,
+        AccessResult.ERROR,
+        0,
+        status,
+        System.nanoTime());
+  }
+
+  /** A BIND whose client left before its peer came: {@code closed}, nothing relayed. */
+  public void abandoned(
+      Channel client,
+      String protocol,
+      AccessCommand command,
+      AuthorizedDestination target,
+      long startNanos) {
+    unserved(
+        client,
+        protocol,
+        command,
+        null,
+        target.principal(),
+        target.requested(),
+        AccessResult.CLOSED,
+        target.ruleNumber(),
+        0,
+        startNanos);
+  }
+
+  private void unserved(
+      Channel client,
+      String protocol,
+      AccessCommand command,
+      String method,
+      Principal principal,
+      Object requested,
+      AccessResult result,
+      int rule,
+      int status,
+      long startNanos) {
     if (!log.enabled()) {
       return;
     }
@@ -97,12 +168,12 @@ public final class AccessLines {
             user(principal),
             protocol,
             command,
-            null,
+            method,
             requested == null ? null : requested.toString(),
             null,
-            refusal.ruleNumber(),
-            result(refusal.kind()),
-            0,
+            rule,
+            result,
+            status,
             null,
             0,
             0));

@@ -213,6 +213,7 @@ public final class BindCommand {
     if (state == State.LISTENING || state == State.WAITING) {
       state = State.CLOSED;
       release();
+      context.access().abandoned(client, protocol, AccessCommand.BIND, peer, startNanos);
     }
   }
 

@@ -254,6 +254,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
     if (!admittedUsers.contains(principal)) {
       if (!context.limits().admitUser(ctx.channel(), principal)) {
         log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
+        context
+            .access()
+            .overLimit(
+                ctx.channel(),
+                HttpFrontEnd.PROTOCOL,
+                request.connect() ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                request.connect() ? null : request.head().method().name(),
+                principal,
+                request.connect()
+                    ? request.target().destination()
+                    : HttpForwardExchange.loggedUrl(request.target()),
+                HttpResponseStatus.TOO_MANY_REQUESTS.code());
         refuse(
             new HttpRejection(
                 HttpResponseStatus.TOO_MANY_REQUESTS,

@@ -224,6 +224,16 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
 
   private void authenticated(Principal principal, Destination destination) {
     if (!session.admit(ctx.channel().parent(), principal)) {
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Http2FrontEnd.PROTOCOL,
+              forward == null ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+              forward == null ? null : forward.head().method().name(),
+              principal,
+              forward == null ? destination : HttpForwardExchange.loggedUrl(forward.target()),
+              HttpResponseStatus.TOO_MANY_REQUESTS.code());
       refuse(
           new HttpRejection(
               HttpResponseStatus.TOO_MANY_REQUESTS,

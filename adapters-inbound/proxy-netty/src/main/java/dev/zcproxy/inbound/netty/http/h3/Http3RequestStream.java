@@ -232,6 +232,20 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
   private void authenticated(Principal who) {
     principal = who;
     if (!session.admit(session.connection(), who)) {
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Http3FrontEnd.PROTOCOL,
+              switch (kind) {
+                case CONNECT -> AccessCommand.CONNECT;
+                case CONNECT_UDP -> AccessCommand.CONNECT_UDP;
+                case FORWARD -> AccessCommand.FORWARD;
+              },
+              null,
+              who,
+              destination,
+              HttpResponseStatus.TOO_MANY_REQUESTS.code());
       refuse(
           new HttpRejection(
               HttpResponseStatus.TOO_MANY_REQUESTS,

@@ -103,6 +103,16 @@ final class Socks4Handler extends ChannelInboundHandlerAdapter implements Handsh
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
       context.metrics().connectionRejected(Socks4FrontEnd.PROTOCOL, "user_limit");
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Socks4FrontEnd.PROTOCOL,
+              request.command().access(),
+              null,
+              principal,
+              request.destination(),
+              0);
       replies.refuse();
       return;
     }

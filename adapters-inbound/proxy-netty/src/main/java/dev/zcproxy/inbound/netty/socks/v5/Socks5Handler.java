@@ -340,6 +340,16 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
       context.metrics().connectionRejected(Socks5FrontEnd.PROTOCOL, "user_limit");
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Socks5FrontEnd.PROTOCOL,
+              request.command().access(),
+              null,
+              principal,
+              request.destination(),
+              0);
       log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
       replies.refuse(Socks5Replies.GENERAL_FAILURE);
       return;
