@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * stderr, without a stack trace.
  *
  * <p>Signals: SIGTERM and SIGINT stop the proxy gracefully (a second one exits at once), SIGHUP
- * reloads the policy (file or state service) and the TLS certificate and key files. A shutdown hook
- * stops the proxy too if the JVM exits for another reason.
+ * reloads the policy (file or state service) and the TLS certificate and key files, and reopens the
+ * access log file. A shutdown hook stops the proxy too if the JVM exits for another reason.
  */
 public final class Main {
 

@@ -16,17 +16,21 @@ import dev.zcproxy.domain.auth.AuthFailureThrottle;
 import dev.zcproxy.domain.auth.PasswordVerifier;
 import dev.zcproxy.domain.auth.Pbkdf2PasswordHasher;
 import dev.zcproxy.domain.policy.ActivePolicy;
+import dev.zcproxy.domain.port.out.AccessLog;
 import dev.zcproxy.domain.service.AuthenticateClientService;
 import dev.zcproxy.domain.service.AuthorizeConnectionService;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
+import dev.zcproxy.outbound.accesslog.AsyncAccessLog;
 import dev.zcproxy.splice.SpliceRelay;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -55,6 +59,7 @@ final class ProxyApplication implements AutoCloseable {
   private final ProxyServer server;
   private final AdminServer admin;
   private final TlsReloader tls; // null: TLS is off
+  private final AsyncAccessLog accessLog; // null: no access log
   private final AtomicBoolean stopped = new AtomicBoolean();
   private InetSocketAddress proxyAddress;
   private InetSocketAddress adminAddress;
@@ -66,7 +71,9 @@ final class ProxyApplication implements AutoCloseable {
       Readiness readiness,
       ProxyServer server,
       AdminServer admin,
-      TlsReloader tls) {
+      TlsReloader tls,
+      AsyncAccessLog accessLog) {
+    this.accessLog = accessLog;
     this.config = config;
     this.policy = policy;
     this.registry = registry;
@@ -127,14 +134,31 @@ final class ProxyApplication implements AutoCloseable {
                     config.kerberosMapping().realm().orElseThrow(),
                     acceptor.socksProtection().name().toLowerCase(Locale.ROOT)));
     ProxyServerSettings settings = identities.serverSettings(config);
+    AsyncAccessLog accessLog;
+    try {
+      accessLog = openAccessLog(config, registry);
+    } catch (StartupException unwritable) {
+      registry.close();
+      policy.close();
+      throw unwritable;
+    }
     ProxyServer server;
     try {
       server =
-          config.relay() == RelayMode.COPY
-              ? new ProxyServer(settings, authenticate, authorize, registry)
-              : new ProxyServer(
-                  settings, authenticate, authorize, registry, spliceRelay(config, registry));
+          new ProxyServer(
+              settings,
+              authenticate,
+              authorize,
+              registry,
+              config.relay() == RelayMode.COPY
+                  ? Optional.empty()
+                  : Optional.of(spliceRelay(config, registry)),
+              true,
+              accessLog == null ? AccessLog.DISABLED : accessLog);
     } catch (IllegalArgumentException refused) {
+      if (accessLog != null) {
+        accessLog.close();
+      }
       registry.close();
       policy.close();
       throw relayRefused(config, refused);
@@ -149,7 +173,8 @@ final class ProxyApplication implements AutoCloseable {
             .tls()
             .map(t -> new TlsReloader(t, identities.tls().orElseThrow(), server, registry))
             .orElse(null);
-    var application = new ProxyApplication(config, policy, registry, readiness, server, admin, tls);
+    var application =
+        new ProxyApplication(config, policy, registry, readiness, server, admin, tls, accessLog);
     try {
       application.bind();
     } catch (ConfigException | StartupException | RuntimeException failed) {
@@ -158,6 +183,34 @@ final class ProxyApplication implements AutoCloseable {
     }
     logCapacity(descriptors);
     return application;
+  }
+
+  /**
+   * The access log, opened now so that a path that cannot be written stops the start; null when
+   * {@code accessLog.enabled} is off.
+   */
+  private static AsyncAccessLog openAccessLog(ProxyConfig config, MeterRegistry registry)
+      throws StartupException {
+    ProxyConfig.AccessLogConfig settings = config.accessLog();
+    if (!settings.enabled()) {
+      return null;
+    }
+    if (settings.file().isEmpty()) {
+      LOG.info("access log on standard output, format {}", settings.format().configName());
+      return AsyncAccessLog.toStdout(settings.format(), AsyncAccessLog.DEFAULT_CAPACITY, registry);
+    }
+    Path file = settings.file().orElseThrow();
+    try {
+      AsyncAccessLog log =
+          AsyncAccessLog.toFile(file, settings.format(), AsyncAccessLog.DEFAULT_CAPACITY, registry);
+      LOG.info("access log in {}, format {}", file, settings.format().configName());
+      return log;
+    } catch (IOException | RuntimeException unwritable) {
+      throw new StartupException(
+          config.problem(
+              ConfigKey.ACCESS_LOG_PATH, "cannot open " + file + " for writing: " + unwritable),
+          unwritable);
+    }
   }
 
   private void bind() throws ConfigException, StartupException {
@@ -283,9 +336,13 @@ final class ProxyApplication implements AutoCloseable {
 
   /**
    * SIGHUP: the policy (the file read again, or the state service's snapshot fetched now), then the
-   * TLS certificate and key files where TLS is on; the front end serves them to QUIC too.
+   * TLS certificate and key files where TLS is on; the front end serves them to QUIC too. The
+   * access log file is reopened, for logrotate.
    */
   void reload() {
+    if (accessLog != null) {
+      accessLog.reopen();
+    }
     policy.reload();
     if (tls != null) {
       tls.reload();
@@ -311,6 +368,9 @@ final class ProxyApplication implements AutoCloseable {
         server.activeTunnels(),
         Durations.format(drain));
     server.shutdown(drain);
+    if (accessLog != null) {
+      accessLog.close(); // after the server: the lines of the last tunnels are written
+    }
     policy.close();
     if (admin != null) {
       admin.close();
@@ -330,6 +390,9 @@ final class ProxyApplication implements AutoCloseable {
     try {
       server.close();
     } finally {
+      if (accessLog != null) {
+        accessLog.close();
+      }
       policy.close();
       if (admin != null) {
         admin.close();

@@ -10,8 +10,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -200,7 +202,7 @@ class MainTest {
 
   @Test
   void aUdpPortInUseForQuicExitsWithOneNamingTheKey() throws IOException {
-    try (var taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+    try (var taken = udpPortWithAFreeTcpTwin()) {
       Path config =
           write(
               "zcproxy.yaml",
@@ -218,6 +220,25 @@ class MainTest {
                   + taken.getLocalPort()
                   + " for QUIC: ")
           .hasLineCount(1);
+    }
+  }
+
+  /**
+   * A bound UDP socket whose port number is free on TCP right now: on a busy machine an ephemeral
+   * UDP port's TCP twin may be some other process's connection.
+   */
+  private static DatagramSocket udpPortWithAFreeTcpTwin() throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      var udp = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+      try (var tcp = new ServerSocket()) {
+        tcp.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), udp.getLocalPort()));
+        return udp;
+      } catch (BindException tcpTaken) {
+        udp.close();
+        if (attempt == 20) {
+          throw tcpTaken;
+        }
+      }
     }
   }
 

@@ -2,7 +2,9 @@ package dev.zcproxy.inbound.netty;
 
 import dev.zcproxy.domain.port.in.AuthenticateClientUseCase;
 import dev.zcproxy.domain.port.in.AuthorizeConnectionUseCase;
+import dev.zcproxy.domain.port.out.AccessLog;
 import dev.zcproxy.domain.service.AuthorizeResolvedDestinationService;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.handshake.ConnectionTracker;
 import dev.zcproxy.inbound.netty.http.h2.Http2FrontEnd;
@@ -71,6 +73,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Optional<SocketRelay> socketRelay;
   private final boolean preferNativeTransport;
   private final LiveTunnelRegistry tunnels;
+  private final AccessLog accessLog;
 
   private State state = State.NEW;
   private Transport transport;
@@ -127,6 +130,30 @@ public final class ProxyServer implements AutoCloseable {
       MeterRegistry registry,
       Optional<SocketRelay> socketRelay,
       boolean preferNativeTransport) {
+    this(
+        settings,
+        authentication,
+        authorization,
+        registry,
+        socketRelay,
+        preferNativeTransport,
+        AccessLog.DISABLED);
+  }
+
+  /**
+   * @param preferNativeTransport false forces NIO even where epoll is available
+   * @param accessLog told every finished tunnel, forwarded request, UDP association and refusal
+   *     ({@link AccessLog#DISABLED} for none); its writer must never block
+   */
+  public ProxyServer(
+      ProxyServerSettings settings,
+      AuthenticateClientUseCase authentication,
+      AuthorizeConnectionUseCase authorization,
+      MeterRegistry registry,
+      Optional<SocketRelay> socketRelay,
+      boolean preferNativeTransport,
+      AccessLog accessLog) {
+    this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.authentication = Objects.requireNonNull(authentication, "authentication");
     this.authorization = Objects.requireNonNull(authorization, "authorization");
@@ -186,7 +213,8 @@ public final class ProxyServer implements AutoCloseable {
             relay,
             tracker,
             metrics,
-            tunnels);
+            tunnels,
+            new AccessLines(accessLog));
     clients = new DefaultChannelGroup("zcproxy-clients", GlobalEventExecutor.INSTANCE);
     tls =
         settings

@@ -153,7 +153,11 @@ class PackageArchitectureTest {
       noClasses()
           .that()
           .resideInAnyPackage(
-              ROOT + ".detect..", ROOT + ".handshake..", ROOT + ".relay..", ROOT + ".metrics..")
+              ROOT + ".detect..",
+              ROOT + ".handshake..",
+              ROOT + ".relay..",
+              ROOT + ".metrics..",
+              ROOT + ".access..")
           .should()
           .dependOnClassesThat()
           .resideInAnyPackage(SOCKS, HTTP, TLS, UDP, QUIC);

@@ -18,6 +18,7 @@ import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
+import dev.zcproxy.outbound.accesslog.AccessLogFormat;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import dev.zcproxy.splice.SpliceRelay;
 import java.io.IOException;
@@ -126,6 +127,7 @@ final class ConfigChecks {
     ProxyConfig.Tls tls = tls();
     Kerberos kerberos = kerberos();
     ProxyServerSettings.Quic quic = quic(defaults.quic(), tls);
+    ProxyConfig.AccessLogConfig accessLog = accessLog();
     if (!problems.isEmpty()) {
       return null;
     }
@@ -140,6 +142,7 @@ final class ConfigChecks {
         Optional.ofNullable(tls),
         Optional.ofNullable(kerberos),
         quic,
+        accessLog,
         binding.fromEnvironment);
   }
 
@@ -358,6 +361,22 @@ final class ConfigChecks {
               + " or tls.selfSigned");
     }
     return checked;
+  }
+
+  /**
+   * The access log, off unless {@code accessLog.enabled}; its keys are taken without it, like
+   * QUIC's. The file is opened at startup, where a path that cannot be written is refused.
+   */
+  private ProxyConfig.AccessLogConfig accessLog() {
+    ConfigDocument.AccessLog accessLog = document.accessLog();
+    boolean enabled = value(ConfigKey.ACCESS_LOG_ENABLED, accessLog.enabled(), false);
+    Path path = value(ConfigKey.ACCESS_LOG_PATH, accessLog.path(), ConfigValues.LogPath.STDOUT);
+    AccessLogFormat format =
+        value(ConfigKey.ACCESS_LOG_FORMAT, accessLog.format(), AccessLogFormat.JSON);
+    return new ProxyConfig.AccessLogConfig(
+        enabled,
+        path.equals(ConfigValues.LogPath.STDOUT) ? Optional.empty() : Optional.of(path),
+        format);
   }
 
   /**

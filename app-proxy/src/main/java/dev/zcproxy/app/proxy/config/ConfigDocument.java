@@ -9,6 +9,8 @@ import dev.zcproxy.app.proxy.config.ConfigValues.Flag;
 import dev.zcproxy.app.proxy.config.ConfigValues.HandshakeBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HeaderBytes;
 import dev.zcproxy.app.proxy.config.ConfigValues.HostPortValue;
+import dev.zcproxy.app.proxy.config.ConfigValues.LogFormat;
+import dev.zcproxy.app.proxy.config.ConfigValues.LogPath;
 import dev.zcproxy.app.proxy.config.ConfigValues.OpenFiles;
 import dev.zcproxy.app.proxy.config.ConfigValues.PipeSize;
 import dev.zcproxy.app.proxy.config.ConfigValues.Pipes;
@@ -24,6 +26,7 @@ import dev.zcproxy.domain.auth.KerberosPrincipalMapping;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
+import dev.zcproxy.outbound.accesslog.AccessLogFormat;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -43,6 +46,7 @@ record ConfigDocument(
     Tls tls,
     Kerberos kerberos,
     Quic quic,
+    AccessLog accessLog,
     Shutdown shutdown) {
 
   ConfigDocument {
@@ -56,11 +60,12 @@ record ConfigDocument(
     tls = tls == null ? new Tls(null, null, null, null) : tls;
     kerberos = kerberos == null ? new Kerberos(null, null, null, null) : kerberos;
     quic = quic == null ? new Quic(null, null, null, null, null) : quic;
+    accessLog = accessLog == null ? new AccessLog(null, null, null) : accessLog;
     shutdown = shutdown == null ? new Shutdown(null) : shutdown;
   }
 
   static ConfigDocument empty() {
-    return new ConfigDocument(null, null, null, null, null, null, null, null, null);
+    return new ConfigDocument(null, null, null, null, null, null, null, null, null, null);
   }
 
   record Admin(@JsonDeserialize(using = HostPortValue.class) InetSocketAddress listen) {}
@@ -124,6 +129,11 @@ record ConfigDocument(
       @JsonDeserialize(using = Connections.class) Integer maxConnectionsPerSource,
       @JsonDeserialize(using = PositiveDuration.class) Duration idleTimeout,
       @JsonDeserialize(using = QuicStreams.class) Integer maxStreamsPerConnection) {}
+
+  record AccessLog(
+      @JsonDeserialize(using = Flag.class) Boolean enabled,
+      @JsonDeserialize(using = LogPath.class) Path path,
+      @JsonDeserialize(using = LogFormat.class) AccessLogFormat format) {}
 
   record Shutdown(@JsonDeserialize(using = AnyDuration.class) Duration drainTimeout) {}
 }

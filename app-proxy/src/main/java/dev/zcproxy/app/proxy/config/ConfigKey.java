@@ -118,6 +118,15 @@ import java.util.stream.Collectors;
  *   <tr><td>{@code quic.maxStreamsPerConnection}</td><td>1-10000: request streams a client may
  *       have open at once on one connection</td><td>{@code 100}</td>
  *       <td>{@code ZCPROXY_QUIC_MAX_STREAMS_PER_CONNECTION}</td></tr>
+ *   <tr><td>{@code accessLog.enabled}</td><td>{@code true}: one line per finished tunnel,
+ *       forwarded request, UDP association, CONNECT-UDP flow and refusal</td><td>{@code false}</td>
+ *       <td>{@code ZCPROXY_ACCESS_LOG_ENABLED}</td></tr>
+ *   <tr><td>{@code accessLog.path}</td><td>the file lines are appended to, relative like
+ *       {@code policy.file}, reopened on SIGHUP; {@code -} for standard output</td>
+ *       <td>{@code -}</td><td>{@code ZCPROXY_ACCESS_LOG_PATH}</td></tr>
+ *   <tr><td>{@code accessLog.format}</td><td>{@code json} (one object a line, every field) or
+ *       {@code squid} (Squid's native access.log)</td><td>{@code json}</td>
+ *       <td>{@code ZCPROXY_ACCESS_LOG_FORMAT}</td></tr>
  *   <tr><td>{@code shutdown.drainTimeout}</td><td>duration &gt;= 0: how long tunnels may run on
  *       after SIGTERM</td><td>{@code 30s}</td><td>{@code ZCPROXY_SHUTDOWN_DRAIN_TIMEOUT}</td></tr>
  * </table>
@@ -165,6 +174,9 @@ public enum ConfigKey {
   QUIC_MAX_CONNECTIONS_PER_SOURCE("quic.maxConnectionsPerSource"),
   QUIC_IDLE_TIMEOUT("quic.idleTimeout"),
   QUIC_MAX_STREAMS_PER_CONNECTION("quic.maxStreamsPerConnection"),
+  ACCESS_LOG_ENABLED("accessLog.enabled"),
+  ACCESS_LOG_PATH("accessLog.path"),
+  ACCESS_LOG_FORMAT("accessLog.format"),
   SHUTDOWN_DRAIN_TIMEOUT("shutdown.drainTimeout");
 
   public static final String ENV_PREFIX = "ZCPROXY_";

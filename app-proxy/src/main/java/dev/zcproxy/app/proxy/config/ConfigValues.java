@@ -22,6 +22,7 @@ import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosAcceptor;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
+import dev.zcproxy.outbound.accesslog.AccessLogFormat;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -215,6 +216,32 @@ final class ConfigValues {
   static final class Provider extends Choice<TlsProvider> {
     Provider() {
       super(TlsProvider.AUTO, TlsProvider.OPENSSL, TlsProvider.JDK);
+    }
+  }
+
+  static final class LogFormat extends Choice<AccessLogFormat> {
+    LogFormat() {
+      super(AccessLogFormat.JSON, AccessLogFormat.SQUID);
+    }
+  }
+
+  /**
+   * {@code accessLog.path}: {@code -} (standard output, kept as the relative path {@code -}), or a
+   * file like {@link FilePath}, which is always absolute.
+   */
+  static final class LogPath extends Value<Path> {
+    static final Path STDOUT = Path.of("-");
+
+    @Override
+    Path parse(Object value, boolean fromEnvironment, Binding binding) {
+      if (value instanceof String text && text.trim().equals("-")) {
+        return STDOUT;
+      }
+      if (!(value instanceof String text) || text.isBlank()) {
+        throw new IllegalArgumentException(
+            "expected a file path or - for standard output, got " + YamlDocuments.describe(value));
+      }
+      return new FilePath().parse(value, fromEnvironment, binding);
     }
   }
 

@@ -6,6 +6,7 @@ import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.tls.TlsIdentity;
 import dev.zcproxy.inbound.netty.tls.TlsProvider;
+import dev.zcproxy.outbound.accesslog.AccessLogFormat;
 import dev.zcproxy.outbound.stateclient.StateServiceSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -31,6 +32,7 @@ import java.util.Set;
  *     GSS-API and HTTP Negotiate are off
  * @param quic HTTP/3 over QUIC on the UDP port of {@code listen}'s number, with {@code tls}'s
  *     certificate: enabled only where {@code tls} is present
+ * @param accessLog whether and where finished tunnels, forwarded requests and refusals are logged
  * @param fromEnvironment the keys set by their environment variable rather than the file, so that a
  *     problem found later (a file named here that cannot be read) names the variable too
  */
@@ -45,6 +47,7 @@ public record ProxyConfig(
     Optional<Tls> tls,
     Optional<Kerberos> kerberos,
     ProxyServerSettings.Quic quic,
+    AccessLogConfig accessLog,
     Set<ConfigKey> fromEnvironment) {
 
   public ProxyConfig {
@@ -58,6 +61,7 @@ public record ProxyConfig(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(kerberos, "kerberos");
     Objects.requireNonNull(quic, "quic");
+    Objects.requireNonNull(accessLog, "accessLog");
     if (quic.enabled() && tls.isEmpty()) {
       throw new IllegalArgumentException("quic.enabled needs tls");
     }
@@ -92,6 +96,21 @@ public record ProxyConfig(
   /** How the domain maps Kerberos principals: to nobody when Kerberos is off. */
   public KerberosPrincipalMapping kerberosMapping() {
     return kerberos.map(Kerberos::mapping).orElse(KerberosPrincipalMapping.NONE);
+  }
+
+  /**
+   * The access log's keys.
+   *
+   * @param file where lines are appended, absolute and normalized, or empty for standard output
+   */
+  public record AccessLogConfig(boolean enabled, Optional<Path> file, AccessLogFormat format) {
+    public static final AccessLogConfig OFF =
+        new AccessLogConfig(false, Optional.empty(), AccessLogFormat.JSON);
+
+    public AccessLogConfig {
+      Objects.requireNonNull(file, "file");
+      Objects.requireNonNull(format, "format");
+    }
   }
 
   public record Admin(InetSocketAddress listen) {

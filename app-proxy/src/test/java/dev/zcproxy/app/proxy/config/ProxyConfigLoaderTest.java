@@ -7,6 +7,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyServerSettings.RelayMode;
+import dev.zcproxy.outbound.accesslog.AccessLogFormat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -243,6 +244,9 @@ class ProxyConfigLoaderTest {
             Map.entry(ConfigKey.QUIC_MAX_CONNECTIONS_PER_SOURCE, "77"),
             Map.entry(ConfigKey.QUIC_IDLE_TIMEOUT, "7s"),
             Map.entry(ConfigKey.QUIC_MAX_STREAMS_PER_CONNECTION, "777"),
+            Map.entry(ConfigKey.ACCESS_LOG_ENABLED, "true"),
+            Map.entry(ConfigKey.ACCESS_LOG_PATH, "/var/log/zcproxy/access.log"),
+            Map.entry(ConfigKey.ACCESS_LOG_FORMAT, "squid"),
             Map.entry(ConfigKey.SHUTDOWN_DRAIN_TIMEOUT, "7s"));
 
     ProxyConfig config = load(FULL, Map.of(key.envName(), values.get(key)));
@@ -270,6 +274,9 @@ class ProxyConfigLoaderTest {
           case QUIC_MAX_CONNECTIONS_PER_SOURCE -> 77;
           case QUIC_IDLE_TIMEOUT -> Duration.ofSeconds(7);
           case QUIC_MAX_STREAMS_PER_CONNECTION -> 777;
+          case ACCESS_LOG_ENABLED -> true;
+          case ACCESS_LOG_PATH -> Optional.of(Path.of("/var/log/zcproxy/access.log"));
+          case ACCESS_LOG_FORMAT -> AccessLogFormat.SQUID;
           case SHUTDOWN_DRAIN_TIMEOUT -> Duration.ofSeconds(7);
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,
@@ -313,6 +320,9 @@ class ProxyConfigLoaderTest {
           case QUIC_MAX_CONNECTIONS_PER_SOURCE -> config.quic().maxConnectionsPerSource();
           case QUIC_IDLE_TIMEOUT -> config.quic().idleTimeout();
           case QUIC_MAX_STREAMS_PER_CONNECTION -> config.quic().maxStreamsPerConnection();
+          case ACCESS_LOG_ENABLED -> config.accessLog().enabled();
+          case ACCESS_LOG_PATH -> config.accessLog().file();
+          case ACCESS_LOG_FORMAT -> config.accessLog().format();
           case SHUTDOWN_DRAIN_TIMEOUT -> config.shutdown().drainTimeout();
           case TLS_CERTIFICATE,
               TLS_PRIVATE_KEY,

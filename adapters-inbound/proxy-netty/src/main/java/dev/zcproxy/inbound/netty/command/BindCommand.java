@@ -1,6 +1,9 @@
 package dev.zcproxy.inbound.netty.command;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
+import dev.zcproxy.inbound.netty.access.TunnelLine;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
@@ -66,6 +69,9 @@ public final class BindCommand {
   private final CommandReplies replies;
   private final String protocol;
   private final ControlWatcher watcher;
+  private final AuthorizedDestination peer;
+  private final long startNanos;
+  private final TunnelLine line;
   private State state = State.LISTENING;
   private Channel listener;
   private ScheduledFuture<?> acceptTimeout;
@@ -76,14 +82,18 @@ public final class BindCommand {
       AuthorizedDestination peer,
       CommandReplies replies,
       String protocol,
-      ByteBuf earlyData) {
+      ByteBuf earlyData,
+      long startNanos) {
     this.client = client;
     this.context = context;
     this.expectedPeer = peer.address().getAddress();
     this.replies = replies;
     this.protocol = protocol;
     this.watcher = new ControlWatcher(earlyData);
-    context.tunnels().register(client, peer.principal(), peer.request(Protocol.TCP));
+    this.peer = peer;
+    this.startNanos = startNanos;
+    this.line = context.access().tunnel(client, protocol, AccessCommand.BIND, peer, startNanos);
+    context.tunnels().register(client, peer.principal(), peer.request(Protocol.TCP), line);
   }
 
   /**
@@ -93,6 +103,7 @@ public final class BindCommand {
    * @param protocol the metrics label for the tunnel, {@code socks4} or {@code socks5}
    * @param earlyData bytes the client sent after its request, for the peer; may be null. This
    *     command owns them from now on.
+   * @param startNanos from {@link AccessLines#start()} when the client asked
    */
   public static void start(
       ChannelHandlerContext ctx,
@@ -100,8 +111,10 @@ public final class BindCommand {
       AuthorizedDestination peer,
       CommandReplies replies,
       String protocol,
-      ByteBuf earlyData) {
-    new BindCommand(ctx.channel(), context, peer, replies, protocol, earlyData).listen();
+      ByteBuf earlyData,
+      long startNanos) {
+    new BindCommand(ctx.channel(), context, peer, replies, protocol, earlyData, startNanos)
+        .listen();
   }
 
   private void listen() {
@@ -179,7 +192,7 @@ public final class BindCommand {
       peer.writeAndFlush(early);
     }
     log.debug("BIND for {}: {} connected", client.remoteAddress(), from);
-    context.relay().start(client, peer, protocol);
+    context.relay().start(client, peer, protocol, line);
   }
 
   private void timedOut() {
@@ -200,6 +213,7 @@ public final class BindCommand {
     if (state == State.LISTENING || state == State.WAITING) {
       state = State.CLOSED;
       release();
+      context.access().abandoned(client, protocol, AccessCommand.BIND, peer, startNanos);
     }
   }
 
@@ -207,6 +221,16 @@ public final class BindCommand {
   private void fail(ProxyRefusal.Kind kind) {
     state = State.CLOSED;
     release();
+    context
+        .access()
+        .refused(
+            client,
+            protocol,
+            AccessCommand.BIND,
+            peer.principal(),
+            peer.requested(),
+            new ProxyRefusal(kind, "BIND failed", peer.ruleNumber()),
+            startNanos);
     replies.failure(kind);
   }
 

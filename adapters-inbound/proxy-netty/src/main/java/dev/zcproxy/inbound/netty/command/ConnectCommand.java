@@ -1,7 +1,10 @@
 package dev.zcproxy.inbound.netty.command;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
+import dev.zcproxy.inbound.netty.access.TunnelLine;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
 import dev.zcproxy.inbound.netty.handshake.HandshakeStage;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
@@ -31,7 +34,10 @@ public final class ConnectCommand {
    * refusal, already logged. Neither is called once the client has gone.
    */
   public interface Outcome {
-    void connected(Channel upstream, AuthorizedDestination target);
+    /**
+     * @param line the tunnel's access log line, to be told when the tunnel ends
+     */
+    void connected(Channel upstream, AuthorizedDestination target, TunnelLine line);
 
     /** With the reason, which names the policy rule for a refusal of the policy. */
     void refused(ProxyRefusal refusal);
@@ -52,13 +58,13 @@ public final class ConnectCommand {
         stage.protocol(),
         new Outcome() {
           @Override
-          public void connected(Channel upstream, AuthorizedDestination target) {
+          public void connected(Channel upstream, AuthorizedDestination target, TunnelLine line) {
             replies.success((InetSocketAddress) upstream.localAddress());
             ByteBuf early = HandshakeStage.complete(client.pipeline(), stage);
             if (early != null) {
               upstream.writeAndFlush(early);
             }
-            context.relay().start(client, upstream, stage.protocol());
+            context.relay().start(client, upstream, stage.protocol(), line);
           }
 
           @Override
@@ -80,6 +86,7 @@ public final class ConnectCommand {
       Destination destination,
       String protocol,
       Outcome outcome) {
+    long startNanos = AccessLines.start();
     context
         .gate()
         .resolveAndAuthorize(client.eventLoop(), principal, destination, Protocol.TCP)
@@ -89,9 +96,20 @@ public final class ConnectCommand {
                 return;
               }
               if (authorized.isSuccess()) {
-                connect(client, context, authorized.getNow(), protocol, outcome);
+                connect(client, context, authorized.getNow(), protocol, outcome, startNanos);
               } else {
-                outcome.refused(refusal(client, protocol, destination, authorized.cause()));
+                ProxyRefusal refusal = refusal(client, protocol, destination, authorized.cause());
+                context
+                    .access()
+                    .refused(
+                        client,
+                        protocol,
+                        AccessCommand.CONNECT,
+                        principal,
+                        destination,
+                        refusal,
+                        startNanos);
+                outcome.refused(refusal);
               }
             });
   }
@@ -101,7 +119,8 @@ public final class ConnectCommand {
       ProxyContext context,
       AuthorizedDestination target,
       String protocol,
-      Outcome outcome) {
+      Outcome outcome,
+      long startNanos) {
     context
         .connector()
         .connect(client, target)
@@ -109,7 +128,19 @@ public final class ConnectCommand {
             (Future<Channel> connected) -> {
               if (!connected.isSuccess()) {
                 if (HandshakeGuard.stillOpen(client)) {
-                  outcome.refused(refusal(client, protocol, target.requested(), connected.cause()));
+                  ProxyRefusal refusal =
+                      refusal(client, protocol, target.requested(), connected.cause());
+                  context
+                      .access()
+                      .refused(
+                          client,
+                          protocol,
+                          AccessCommand.CONNECT,
+                          target.principal(),
+                          target.requested(),
+                          refusal,
+                          startNanos);
+                  outcome.refused(refusal);
                 }
                 return;
               }
@@ -126,18 +157,38 @@ public final class ConnectCommand {
                   target.requested(),
                   target.address(),
                   target.ruleNumber());
-              context.tunnels().register(client, target.principal(), target.request(Protocol.TCP));
-              outcome.connected(upstream, target);
+              TunnelLine line =
+                  context
+                      .access()
+                      .tunnel(client, protocol, AccessCommand.CONNECT, target, startNanos);
+              context
+                  .tunnels()
+                  .register(client, target.principal(), target.request(Protocol.TCP), line);
+              outcome.connected(upstream, target, line);
             });
   }
 
+  /**
+   * Refuses a command the gate did not authorize, and logs it.
+   *
+   * @param principal who asked
+   * @param startNanos from {@link AccessLines#start()} when the client asked
+   */
   public static void refuse(
       Channel client,
+      ProxyContext context,
       HandshakeStage stage,
+      AccessCommand command,
+      Principal principal,
       Destination destination,
       Throwable cause,
-      CommandReplies replies) {
-    replies.failure(refusal(client, stage.protocol(), destination, cause));
+      CommandReplies replies,
+      long startNanos) {
+    ProxyRefusal refusal = refusal(client, stage.protocol(), destination, cause);
+    context
+        .access()
+        .refused(client, stage.protocol(), command, principal, destination, refusal, startNanos);
+    replies.failure(refusal);
   }
 
   /** Logs why {@code destination} is out of reach and says why, as the refusal. */

@@ -1,8 +1,13 @@
 package dev.zcproxy.inbound.netty.http;
 
+import dev.zcproxy.domain.access.AccessCommand;
+import dev.zcproxy.domain.access.AccessRecord;
+import dev.zcproxy.domain.access.AccessResult;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.server.ClientAddress;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
@@ -26,6 +31,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +102,11 @@ public final class HttpForwardExchange {
   private boolean upstreamReusable;
   private boolean closeClient;
   private boolean finished;
+  private int refusedRule;
+  private final long startNanos = AccessLines.start();
+  private int responseStatus;
+  private AccessResult accessResult = AccessResult.CLOSED;
+  private int accessStatus;
 
   /**
    * @param client the channel the response goes to as HTTP/1.1 objects: the client connection, or
@@ -305,6 +316,7 @@ public final class HttpForwardExchange {
       return;
     }
     responseStarted = true;
+    responseStatus = status.code();
     boolean bodyless =
         HttpMethod.HEAD.equals(outbound.method())
             || status.code() == HttpResponseStatus.NO_CONTENT.code()
@@ -417,10 +429,12 @@ public final class HttpForwardExchange {
     if (finished) {
       return;
     }
+    accessResult = AccessResult.TIMEOUT;
     if (responseStarted) {
-      abort();
+      finishWithFailure();
       owner.exchangeAborted();
     } else {
+      accessStatus = HttpResponseStatus.GATEWAY_TIMEOUT.code();
       finishWithFailure();
       owner.exchangeFailed(
           new HttpRejection(
@@ -438,6 +452,7 @@ public final class HttpForwardExchange {
   /** The client went away or the handler gave up: close the upstream side, forget everything. */
   public void abort() {
     if (!finished) {
+      accessResult = AccessResult.CLOSED;
       finishWithFailure();
     }
   }
@@ -448,12 +463,18 @@ public final class HttpForwardExchange {
     }
     ProxyRefusal refusal = ProxyRefusals.of(cause);
     log.debug("{}: forwarding refused: {}", client, refusal.getMessage());
+    HttpRejection rejection = HttpRejection.ofRefusal(refusal);
+    accessResult = AccessLines.result(refusal.kind());
+    accessStatus = rejection.status().code();
+    refusedRule = refusal.ruleNumber();
     finishWithFailure();
-    owner.exchangeFailed(HttpRejection.ofRefusal(refusal));
+    owner.exchangeFailed(rejection);
   }
 
   private void fail(String reason) {
     log.debug("{}: forwarding failed: {}", client, reason);
+    accessResult = responseStarted ? AccessResult.RESET : AccessResult.ERROR;
+    accessStatus = responseStarted ? 0 : HttpResponseStatus.BAD_GATEWAY.code();
     finishWithFailure();
     if (responseStarted) {
       owner.exchangeAborted();
@@ -466,6 +487,7 @@ public final class HttpForwardExchange {
     if (finished || !responseComplete) {
       return;
     }
+    accessResult = AccessResult.OK;
     if (!requestComplete) {
       // The origin answered without the whole body; what is left of it cannot be delimited.
       finishWithFailure();
@@ -492,12 +514,57 @@ public final class HttpForwardExchange {
     }
   }
 
+  /** Called once, when the exchange is over however it went: metrics and the access log line. */
   private void reportBytes() {
+    logAccess();
     if (requestBodyBytes > 0) {
       context.metrics().bytesRelayed(protocol, ProxyMetrics.COPY, "upstream", requestBodyBytes);
     }
     if (responseBodyBytes > 0) {
       context.metrics().bytesRelayed(protocol, ProxyMetrics.COPY, "downstream", responseBodyBytes);
     }
+  }
+
+  private void logAccess() {
+    AccessLines access = context.access();
+    if (!access.enabled()) {
+      return;
+    }
+    int status = accessStatus != 0 ? accessStatus : responseStatus;
+    access.log(
+        new AccessRecord(
+            Instant.now(),
+            AccessLines.since(startNanos),
+            ClientAddress.of(client),
+            AccessLines.user(principal),
+            protocol,
+            AccessCommand.FORWARD,
+            outbound.method().name(),
+            loggedUrl(request.target()),
+            destination == null ? null : destination.address(),
+            destination == null ? refusedRule : destination.ruleNumber(),
+            accessResult,
+            status,
+            destination == null ? null : ProxyMetrics.COPY,
+            requestBodyBytes,
+            responseBodyBytes));
+  }
+
+  /**
+   * The URL as the access log shows it, as Squid does by default ({@code strip_query_terms}):
+   * without the query, which may carry a token, and without any user information.
+   */
+  public static String loggedUrl(HttpRequestTarget target) {
+    String authority = target.authority();
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    String path = target.pathAndQuery();
+    int end = path.length();
+    for (char c : new char[] {'?', '#'}) {
+      int at = path.indexOf(c);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    return "http://" + authority + path.substring(0, end);
   }
 }

@@ -1,5 +1,7 @@
 package dev.zcproxy.inbound.netty.socks;
 
+import dev.zcproxy.domain.access.AccessCommand;
+
 /** The commands of SOCKS4 (CONNECT, BIND) and SOCKS5 (all three), with their shared codes. */
 public enum SocksCommand {
   CONNECT(0x01),
@@ -14,6 +16,15 @@ public enum SocksCommand {
 
   int code() {
     return code;
+  }
+
+  /** The access log's name for it. */
+  public AccessCommand access() {
+    return switch (this) {
+      case CONNECT -> AccessCommand.CONNECT;
+      case BIND -> AccessCommand.BIND;
+      case UDP_ASSOCIATE -> AccessCommand.UDP;
+    };
   }
 
   /** The SOCKS5 command with this code, or null. */

@@ -1,7 +1,9 @@
 package dev.zcproxy.inbound.netty.socks;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.BindCommand;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
@@ -34,6 +36,7 @@ public final class SocksCommands {
       Destination expectedPeer,
       HandshakeStage stage,
       CommandReplies replies) {
+    long startNanos = AccessLines.start();
     context
         .gate()
         .resolveAndAuthorize(ctx.channel().eventLoop(), principal, expectedPeer, Protocol.TCP)
@@ -44,12 +47,20 @@ public final class SocksCommands {
               }
               if (!authorized.isSuccess()) {
                 ConnectCommand.refuse(
-                    ctx.channel(), stage, expectedPeer, authorized.cause(), replies);
+                    ctx.channel(),
+                    context,
+                    stage,
+                    AccessCommand.BIND,
+                    principal,
+                    expectedPeer,
+                    authorized.cause(),
+                    replies,
+                    startNanos);
                 return;
               }
               ByteBuf early = HandshakeStage.complete(ctx.pipeline(), stage);
               BindCommand.start(
-                  ctx, context, authorized.getNow(), replies, stage.protocol(), early);
+                  ctx, context, authorized.getNow(), replies, stage.protocol(), early, startNanos);
             });
   }
 

@@ -36,7 +36,8 @@ public final class LiveTunnelRegistry implements LiveTunnels, ConnectionRegistry
   private static final Logger log = LoggerFactory.getLogger(LiveTunnelRegistry.class);
 
   /** A tunnel as registered; channels compare by identity. */
-  private record Tunnel(Channel channel, Principal principal, ConnectRequest request)
+  private record Tunnel(
+      Channel channel, Principal principal, ConnectRequest request, PolicyCut onCut)
       implements LiveTunnel {}
 
   private final Set<Tunnel> tunnels = ConcurrentHashMap.newKeySet();
@@ -53,7 +54,16 @@ public final class LiveTunnelRegistry implements LiveTunnels, ConnectionRegistry
 
   /** Registers a tunnel until {@code channel} closes; a repeat registration is a no-op. */
   public void register(Channel channel, Principal principal, ConnectRequest request) {
-    var tunnel = new Tunnel(channel, principal, request);
+    register(channel, principal, request, PolicyCut.NONE);
+  }
+
+  /**
+   * The same, with {@code onCut} told before the channel is closed if a policy cuts the tunnel (so
+   * that its access log line says so).
+   */
+  public void register(
+      Channel channel, Principal principal, ConnectRequest request, PolicyCut onCut) {
+    var tunnel = new Tunnel(channel, principal, request, Objects.requireNonNull(onCut, "onCut"));
     if (!tunnels.add(tunnel)) {
       return;
     }
@@ -88,6 +98,7 @@ public final class LiveTunnelRegistry implements LiveTunnels, ConnectionRegistry
         tunnel.request().port(),
         revision,
         denial.detail());
+    tunnel.onCut().cutByPolicy();
     tunnel.channel().close();
     return true;
   }

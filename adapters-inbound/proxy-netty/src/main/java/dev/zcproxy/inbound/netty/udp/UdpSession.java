@@ -1,10 +1,16 @@
 package dev.zcproxy.inbound.netty.udp;
 
+import dev.zcproxy.domain.access.AccessCommand;
+import dev.zcproxy.domain.access.AccessRecord;
+import dev.zcproxy.domain.access.AccessResult;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
+import dev.zcproxy.inbound.netty.server.ClientAddress;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
+import dev.zcproxy.inbound.netty.tunnel.PolicyCut;
 import dev.zcproxy.inbound.netty.upstream.AuthorizedDestination;
 import dev.zcproxy.inbound.netty.upstream.Destination;
 import dev.zcproxy.inbound.netty.upstream.ProxyRefusal;
@@ -21,6 +27,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * <p>Datagrams that cannot be relayed are dropped, as UDP allows, and counted per {@link
  * DropReason}; the counts are logged when the session ends.
  */
-public final class UdpSession {
+public final class UdpSession implements PolicyCut {
   /** The handler name of its sockets' handlers. */
   public static final String PIPELINE_NAME = "udp-relay";
 
@@ -119,6 +126,17 @@ public final class UdpSession {
         }
       };
 
+  private final Principal principal;
+  private final String protocol;
+  private final AccessCommand command;
+  private final Object requested;
+  private final long startNanos;
+  private AuthorizedDestination lastAllowed;
+  private long bytesUp;
+  private long bytesDown;
+  private boolean idledOut;
+  private volatile boolean cutByPolicy;
+
   private State state = State.BINDING;
   private int bindsPending = 2;
   private Channel relay;
@@ -131,10 +149,19 @@ public final class UdpSession {
       ProxyContext context,
       Principal principal,
       UdpClientSide.Factory clientSide,
-      CommandReplies replies) {
+      CommandReplies replies,
+      String protocol,
+      AccessCommand command,
+      Object requested,
+      long startNanos) {
     this.control = control;
     this.context = context;
     this.replies = replies;
+    this.principal = principal;
+    this.protocol = protocol;
+    this.command = command;
+    this.requested = requested;
+    this.startNanos = startNanos;
     this.destinations = new UdpDestinations(this, context.gate(), principal, control.eventLoop());
     this.clientSide = clientSide.create(this);
     for (DropReason reason : DropReason.values()) {
@@ -147,14 +174,33 @@ public final class UdpSession {
    * and answers it through {@code replies}: success with the relay's address (null for a client
    * side without a socket), or failure. Must run on the control channel's event loop, with the
    * handshake handlers gone and {@code AUTO_READ} off.
+   *
+   * @param protocol the access log's protocol: {@code socks5}, {@code h3}
+   * @param command the access log's command: {@code udp} or {@code connect-udp}
+   * @param requested what the client asked for, for the access log; may be null
+   * @param startNanos from {@link AccessLines#start()} when the client asked
    */
   public static void start(
       Channel control,
       ProxyContext context,
       Principal principal,
       UdpClientSide.Factory clientSide,
-      CommandReplies replies) {
-    new UdpSession(control, context, principal, clientSide, replies).open();
+      CommandReplies replies,
+      String protocol,
+      AccessCommand command,
+      Object requested,
+      long startNanos) {
+    new UdpSession(
+            control,
+            context,
+            principal,
+            clientSide,
+            replies,
+            protocol,
+            command,
+            requested,
+            startNanos)
+        .open();
   }
 
   private void open() {
@@ -236,6 +282,16 @@ public final class UdpSession {
   private void fail() {
     state = State.CLOSED;
     closeSockets();
+    context
+        .access()
+        .refused(
+            control,
+            protocol,
+            command,
+            principal,
+            requested,
+            new ProxyRefusal(ProxyRefusal.Kind.GENERAL_FAILURE, "cannot open a UDP socket"),
+            startNanos);
     replies.failure(ProxyRefusal.Kind.GENERAL_FAILURE);
   }
 
@@ -251,7 +307,42 @@ public final class UdpSession {
     if (wasOpen) {
       context.metrics().tunnelClosed(clientSide.metricsLabel(), ProxyMetrics.UDP);
       log.debug("UDP session of {} ended; dropped datagrams: {}", control.remoteAddress(), drops);
+      logAccess();
     }
+  }
+
+  @Override
+  public void cutByPolicy() {
+    cutByPolicy = true;
+  }
+
+  /** The session's one access log line: the last destination allowed, and bytes each way. */
+  private void logAccess() {
+    AccessLines access = context.access();
+    if (!access.enabled()) {
+      return;
+    }
+    AccessResult result =
+        cutByPolicy
+            ? AccessResult.CLOSED_BY_POLICY
+            : idledOut ? AccessResult.IDLE_TIMEOUT : AccessResult.OK;
+    access.log(
+        new AccessRecord(
+            Instant.now(),
+            AccessLines.since(startNanos),
+            ClientAddress.of(control),
+            AccessLines.user(principal),
+            protocol,
+            command,
+            null,
+            requested == null ? null : requested.toString(),
+            lastAllowed == null ? null : lastAllowed.address(),
+            lastAllowed == null ? 0 : lastAllowed.ruleNumber(),
+            result,
+            0,
+            ProxyMetrics.UDP,
+            bytesUp,
+            bytesDown));
   }
 
   private void closeSockets() {
@@ -281,6 +372,7 @@ public final class UdpSession {
     long quietFor = System.nanoTime() - lastActivityNanos;
     if (quietFor >= idleNanos) {
       log.debug("UDP session of {}: idle, closing", control.remoteAddress());
+      idledOut = true;
       close();
     } else {
       scheduleIdleCheck(idleNanos - quietFor);
@@ -293,7 +385,10 @@ public final class UdpSession {
 
   /** Registers an allowed destination with the live tunnels, for later policy changes. */
   void allowed(AuthorizedDestination destination) {
-    context.tunnels().register(control, destination.principal(), destination.request(Protocol.UDP));
+    lastAllowed = destination;
+    context
+        .tunnels()
+        .register(control, destination.principal(), destination.request(Protocol.UDP), this);
   }
 
   /**
@@ -310,6 +405,7 @@ public final class UdpSession {
         .write(new DatagramPacket(payload.retainedDuplicate(), destination))
         .addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
+    bytesUp += bytes;
     context.metrics().bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "upstream", bytes);
   }
 
@@ -330,6 +426,7 @@ public final class UdpSession {
         return;
       }
       lastActivityNanos = System.nanoTime();
+      bytesDown += bytes;
       context
           .metrics()
           .bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "downstream", bytes);
@@ -349,6 +446,7 @@ public final class UdpSession {
     ByteBuf datagram = clientSide.frame(relay.alloc(), source, payload);
     relay.write(new DatagramPacket(datagram, client)).addListener(countSendFailure);
     lastActivityNanos = System.nanoTime();
+    bytesDown += bytes;
     context
         .metrics()
         .bytesRelayed(clientSide.metricsLabel(), ProxyMetrics.UDP, "downstream", bytes);

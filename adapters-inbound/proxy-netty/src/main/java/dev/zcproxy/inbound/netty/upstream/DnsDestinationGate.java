@@ -183,7 +183,8 @@ public final class DnsDestinationGate implements DestinationGate, AutoCloseable 
                       + " not allowed for "
                       + principal.name()
                       + ": "
-                      + refused.denial().detail()));
+                      + refused.denial().detail(),
+                  refused.denial().ruleNumber()));
       case AddressChoice.NoAddress none ->
           promise.tryFailure(
               new ProxyRefusal(

@@ -23,13 +23,27 @@ public final class ProxyRefusal extends Exception {
   }
 
   private final Kind kind;
+  private final int ruleNumber;
 
   public ProxyRefusal(Kind kind, String message) {
+    this(kind, message, 0);
+  }
+
+  /**
+   * @param ruleNumber the policy rule that refused, 1-based, or 0 when none did
+   */
+  public ProxyRefusal(Kind kind, String message, int ruleNumber) {
     super(message, null, false, false);
     this.kind = kind;
+    this.ruleNumber = ruleNumber;
   }
 
   public Kind kind() {
     return kind;
+  }
+
+  /** The policy rule that refused, 1-based, or 0 when none did (or it was no policy refusal). */
+  public int ruleNumber() {
+    return ruleNumber;
   }
 }

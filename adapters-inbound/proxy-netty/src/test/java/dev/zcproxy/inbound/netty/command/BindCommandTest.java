@@ -50,7 +50,8 @@ class BindCommandTest {
             authorized,
             replies,
             "socks5",
-            earlyData == null ? null : ctx.alloc().buffer().writeBytes(earlyData));
+            earlyData == null ? null : ctx.alloc().buffer().writeBytes(earlyData),
+            System.nanoTime());
   }
 
   @ParameterizedTest

@@ -1,6 +1,8 @@
 package dev.zcproxy.inbound.netty.http.h1;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
 import dev.zcproxy.inbound.netty.handshake.HandshakeGuard;
@@ -216,6 +218,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
       return;
     }
     state = State.AUTHENTICATING;
+    long startNanos = AccessLines.start();
     HttpProxyAuthentication.authenticate(
             context, ctx.channel(), HttpFrontEnd.PROTOCOL, authorization)
         .addListener(
@@ -225,6 +228,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
                 return;
               }
               if (!answer.isSuccess()) {
+                context
+                    .access()
+                    .authenticationFailed(
+                        ctx.channel(),
+                        HttpFrontEnd.PROTOCOL,
+                        request.connect() ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                        request.connect() ? null : request.head().method().name(),
+                        request.connect()
+                            ? request.target().destination()
+                            : HttpForwardExchange.loggedUrl(request.target()),
+                        startNanos);
                 refuse((HttpRejection) answer.cause());
                 return;
               }
@@ -240,6 +254,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter
     if (!admittedUsers.contains(principal)) {
       if (!context.limits().admitUser(ctx.channel(), principal)) {
         log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
+        context
+            .access()
+            .overLimit(
+                ctx.channel(),
+                HttpFrontEnd.PROTOCOL,
+                request.connect() ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                request.connect() ? null : request.head().method().name(),
+                principal,
+                request.connect()
+                    ? request.target().destination()
+                    : HttpForwardExchange.loggedUrl(request.target()),
+                HttpResponseStatus.TOO_MANY_REQUESTS.code());
         refuse(
             new HttpRejection(
                 HttpResponseStatus.TOO_MANY_REQUESTS,

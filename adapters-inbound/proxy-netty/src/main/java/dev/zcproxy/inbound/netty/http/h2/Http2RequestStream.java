@@ -1,8 +1,12 @@
 package dev.zcproxy.inbound.netty.http.h2;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
+import dev.zcproxy.inbound.netty.access.TunnelLine;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
+import dev.zcproxy.inbound.netty.http.HttpForwardExchange;
 import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
 import dev.zcproxy.inbound.netty.http.HttpProxyRequest;
@@ -188,6 +192,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.AUTHENTICATING;
+    long startNanos = AccessLines.start();
     HttpProxyAuthentication.authenticate(
             context, ctx.channel().parent(), Http2FrontEnd.PROTOCOL, authorization)
         .addListener(
@@ -196,6 +201,17 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
                 return;
               }
               if (!answer.isSuccess()) {
+                context
+                    .access()
+                    .authenticationFailed(
+                        ctx.channel(),
+                        Http2FrontEnd.PROTOCOL,
+                        forward == null ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+                        forward == null ? null : forward.head().method().name(),
+                        forward == null
+                            ? destination
+                            : HttpForwardExchange.loggedUrl(forward.target()),
+                        startNanos);
                 refuse((HttpRejection) answer.cause());
                 return;
               }
@@ -208,6 +224,16 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
 
   private void authenticated(Principal principal, Destination destination) {
     if (!session.admit(ctx.channel().parent(), principal)) {
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Http2FrontEnd.PROTOCOL,
+              forward == null ? AccessCommand.CONNECT : AccessCommand.FORWARD,
+              forward == null ? null : forward.head().method().name(),
+              principal,
+              forward == null ? destination : HttpForwardExchange.loggedUrl(forward.target()),
+              HttpResponseStatus.TOO_MANY_REQUESTS.code());
       refuse(
           new HttpRejection(
               HttpResponseStatus.TOO_MANY_REQUESTS,
@@ -228,8 +254,8 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
         Http2FrontEnd.PROTOCOL,
         new ConnectCommand.Outcome() {
           @Override
-          public void connected(Channel upstream, AuthorizedDestination target) {
-            tunnel(upstream);
+          public void connected(Channel upstream, AuthorizedDestination target, TunnelLine line) {
+            tunnel(upstream, line);
           }
 
           @Override
@@ -248,7 +274,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
     stream.start();
   }
 
-  private void tunnel(Channel upstream) {
+  private void tunnel(Channel upstream, TunnelLine line) {
     if (state != State.CONNECTING) {
       upstream.close();
       return;
@@ -268,7 +294,7 @@ final class Http2RequestStream extends ChannelInboundHandlerAdapter {
     }
     ByteBuf earlyBytes = earlyData.take();
     Http2Tunnel tunnel =
-        new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted());
+        new Http2Tunnel(stream, upstream, context.metrics(), http2.streamStarted(), line);
     ctx.pipeline().replace(this, Http2FrontEnd.RELAY, tunnel.streamSide());
     tunnel.open(earlyBytes, credit, clientEnded);
   }

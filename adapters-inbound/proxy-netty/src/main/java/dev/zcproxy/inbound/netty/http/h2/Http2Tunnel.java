@@ -3,6 +3,8 @@ package dev.zcproxy.inbound.netty.http.h2;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.CopyRelay;
 import dev.zcproxy.inbound.netty.relay.Relay;
+import dev.zcproxy.inbound.netty.relay.TunnelEnd;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -64,13 +66,23 @@ final class Http2Tunnel {
   private boolean toClientEnded;
   private boolean streamPaused;
   private boolean upstreamPaused;
+  private final TunnelEnd end;
+  private TunnelEnding ending = TunnelEnding.CLOSED;
+  private long bytesUp;
+  private long bytesDown;
 
   /**
    * @param countOut run once when the tunnel closes, for {@link Http2FrontEnd#activeStreams}
+   * @param end told once when the tunnel closes, with its bytes each way
    */
   Http2Tunnel(
-      Http2StreamChannel stream, Channel upstream, ProxyMetrics metrics, Runnable countOut) {
+      Http2StreamChannel stream,
+      Channel upstream,
+      ProxyMetrics metrics,
+      Runnable countOut,
+      TunnelEnd end) {
     this.countOut = countOut;
+    this.end = end;
     this.stream = stream;
     this.upstream = upstream;
     this.metrics = metrics;
@@ -97,6 +109,7 @@ final class Http2Tunnel {
     stream.closeFuture().addListener(closed -> streamClosed());
     upstream.closeFuture().addListener(closed -> upstreamClosed());
     if (early != null) {
+      bytesUp += early.readableBytes();
       metrics.bytesRelayed(
           Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY, "upstream", early.readableBytes());
       upstream.writeAndFlush(early).addListener(written -> giveCredit(earlyCredit));
@@ -136,6 +149,10 @@ final class Http2Tunnel {
       return;
     }
     toClientEnded = true;
+    if (toUpstreamEnded) {
+      // the END_STREAM may close the stream at once, before closeIfBothEnded: this is a clean end
+      ending = TunnelEnding.FINISHED;
+    }
     stream.writeAndFlush(new DefaultHttp2DataFrame(true));
     closeIfBothEnded();
   }
@@ -143,6 +160,7 @@ final class Http2Tunnel {
   /** Both directions ended cleanly: the stream closes by itself once its END_STREAM is out. */
   private void closeIfBothEnded() {
     if (toUpstreamEnded && toClientEnded) {
+      ending = TunnelEnding.FINISHED;
       finish();
       // behind the FIN, so nothing queued for the upstream is cut off
       upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -176,6 +194,7 @@ final class Http2Tunnel {
       state = State.CLOSED;
       metrics.tunnelClosed(Http2FrontEnd.PROTOCOL, ProxyMetrics.COPY);
       countOut.run();
+      end.ended(ProxyMetrics.COPY, bytesUp, bytesDown, ending);
     }
   }
 
@@ -196,6 +215,7 @@ final class Http2Tunnel {
         ByteBuf content = data.content();
         if (content.isReadable()) {
           unreportedBytes += content.readableBytes();
+          bytesUp += content.readableBytes();
           upstream.write(content).addListener(written -> giveCredit(credit));
         } else {
           content.release();
@@ -248,9 +268,11 @@ final class Http2Tunnel {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof Http2ResetFrame reset) {
         log.debug("{}: client reset the tunnel stream: {}", stream, reset.errorCode());
+        ending = TunnelEnding.RESET;
         stream.close(); // streamClosed resets the upstream
       } else if (event instanceof IdleStateEvent) {
         log.debug("{}: tunnel stream idle, closing", stream);
+        ending = TunnelEnding.IDLE_TIMEOUT;
         stream.close(); // RST_STREAM(CANCEL); streamClosed resets the upstream
       }
       ReferenceCountUtil.release(event);
@@ -263,6 +285,7 @@ final class Http2Tunnel {
       } else {
         log.warn("{}: unexpected error on an HTTP/2 tunnel stream", stream, cause);
       }
+      ending = TunnelEnding.RESET;
       stream.close();
     }
   }
@@ -278,6 +301,7 @@ final class Http2Tunnel {
         return;
       }
       unreportedBytes += data.readableBytes();
+      bytesDown += data.readableBytes();
       stream.write(new DefaultHttp2DataFrame(data), stream.voidPromise());
     }
 
@@ -325,6 +349,7 @@ final class Http2Tunnel {
       } else {
         log.warn("{}: unexpected error on an HTTP/2 tunnel's upstream", upstream, cause);
       }
+      ending = TunnelEnding.RESET;
       upstream.close(); // upstreamClosed resets the stream
     }
   }

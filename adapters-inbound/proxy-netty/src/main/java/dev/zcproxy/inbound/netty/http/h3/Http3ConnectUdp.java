@@ -1,7 +1,9 @@
 package dev.zcproxy.inbound.netty.http.h3;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
 import dev.zcproxy.domain.model.Protocol;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.http.HttpRejection;
 import dev.zcproxy.inbound.netty.http.h3.masque.CapsuleDecoder;
@@ -112,6 +114,7 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
       Destination target,
       Http3Headers request,
       Outcome outcome) {
+    long startNanos = AccessLines.start();
     context
         .gate()
         .resolveAndAuthorize(stream.eventLoop(), principal, target, Protocol.UDP)
@@ -124,6 +127,16 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
                 ProxyRefusal refusal = ProxyRefusals.of(authorized.cause());
                 log.debug(
                     "{}: CONNECT-UDP to {} refused: {}", stream, target, refusal.getMessage());
+                context
+                    .access()
+                    .refused(
+                        stream,
+                        Http3FrontEnd.PROTOCOL,
+                        AccessCommand.CONNECT_UDP,
+                        principal,
+                        target,
+                        refusal,
+                        startNanos);
                 outcome.refused(HttpRejection.ofRefusal(refusal));
                 return;
               }
@@ -131,7 +144,15 @@ final class Http3ConnectUdp implements UdpClientSide, Http3Session.DatagramRecei
                   new Http3ConnectUdp(
                       stream, session, metrics, target, session.datagramsToClient());
               UdpSession.start(
-                  stream, context, principal, udp -> flow.bind(udp), flow.replies(outcome));
+                  stream,
+                  context,
+                  principal,
+                  udp -> flow.bind(udp),
+                  flow.replies(outcome),
+                  Http3FrontEnd.PROTOCOL,
+                  AccessCommand.CONNECT_UDP,
+                  target,
+                  startNanos);
             });
   }
 

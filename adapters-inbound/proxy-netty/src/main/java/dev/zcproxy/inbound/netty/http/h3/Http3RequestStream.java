@@ -1,6 +1,9 @@
 package dev.zcproxy.inbound.netty.http.h3;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
+import dev.zcproxy.inbound.netty.access.TunnelLine;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.http.HttpForwarding;
 import dev.zcproxy.inbound.netty.http.HttpProxyAuthentication;
@@ -195,6 +198,7 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
       authenticated(remembered);
       return;
     }
+    long startNanos = AccessLines.start();
     HttpProxyAuthentication.authenticate(
             context, session.connection(), Http3FrontEnd.PROTOCOL, authorization)
         .addListener(
@@ -203,6 +207,18 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
                 return;
               }
               if (!answer.isSuccess()) {
+                context
+                    .access()
+                    .authenticationFailed(
+                        ctx.channel(),
+                        Http3FrontEnd.PROTOCOL,
+                        switch (kind) {
+                          case CONNECT -> AccessCommand.CONNECT;
+                          case CONNECT_UDP -> AccessCommand.CONNECT_UDP;
+                          case FORWARD -> AccessCommand.FORWARD;
+                        },
+                        destination,
+                        startNanos);
                 refuse((HttpRejection) answer.cause());
                 return;
               }
@@ -216,6 +232,20 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
   private void authenticated(Principal who) {
     principal = who;
     if (!session.admit(session.connection(), who)) {
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Http3FrontEnd.PROTOCOL,
+              switch (kind) {
+                case CONNECT -> AccessCommand.CONNECT;
+                case CONNECT_UDP -> AccessCommand.CONNECT_UDP;
+                case FORWARD -> AccessCommand.FORWARD;
+              },
+              null,
+              who,
+              destination,
+              HttpResponseStatus.TOO_MANY_REQUESTS.code());
       refuse(
           new HttpRejection(
               HttpResponseStatus.TOO_MANY_REQUESTS,
@@ -240,8 +270,8 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
         Http3FrontEnd.PROTOCOL,
         new ConnectCommand.Outcome() {
           @Override
-          public void connected(Channel upstream, AuthorizedDestination target) {
-            tunnel(upstream);
+          public void connected(Channel upstream, AuthorizedDestination target, TunnelLine line) {
+            tunnel(upstream, line);
           }
 
           @Override
@@ -251,14 +281,15 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter {
         });
   }
 
-  private void tunnel(Channel upstream) {
+  private void tunnel(Channel upstream, TunnelLine line) {
     if (state != State.CONNECTING) {
       upstream.close();
       return;
     }
     state = State.HANDED_OVER;
     Http3Tunnel tunnel =
-        new Http3Tunnel(stream(), upstream, context.metrics(), http3.streamStarted(), session);
+        new Http3Tunnel(
+            stream(), upstream, context.metrics(), http3.streamStarted(), session, line);
     ctx.pipeline().replace(this, Http3FrontEnd.RELAY, tunnel.streamSide());
     tunnel.open(early, clientEnded);
   }

@@ -3,6 +3,8 @@ package dev.zcproxy.inbound.netty.http.h3;
 import dev.zcproxy.inbound.netty.metrics.ProxyMetrics;
 import dev.zcproxy.inbound.netty.relay.CopyRelay;
 import dev.zcproxy.inbound.netty.relay.Relay;
+import dev.zcproxy.inbound.netty.relay.TunnelEnd;
+import dev.zcproxy.inbound.netty.relay.spi.TunnelEnding;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -67,13 +69,19 @@ final class Http3Tunnel {
   private boolean streamPaused;
   private boolean upstreamPaused;
   private ChannelFuture lastToClient;
+  private final TunnelEnd end;
+  private TunnelEnding ending = TunnelEnding.CLOSED;
+  private long bytesUp;
+  private long bytesDown;
 
   Http3Tunnel(
       QuicStreamChannel stream,
       Channel upstream,
       ProxyMetrics metrics,
       Runnable countOut,
-      Http3Session session) {
+      Http3Session session,
+      TunnelEnd end) {
+    this.end = end;
     this.stream = stream;
     this.upstream = upstream;
     this.metrics = metrics;
@@ -142,6 +150,7 @@ final class Http3Tunnel {
 
   private void closeIfBothEnded() {
     if (toUpstreamEnded && toClientEnded) {
+      ending = TunnelEnding.FINISHED;
       finish();
       upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -173,6 +182,7 @@ final class Http3Tunnel {
       state = State.CLOSED;
       metrics.tunnelClosed(Http3FrontEnd.PROTOCOL, ProxyMetrics.COPY);
       countOut.run();
+      end.ended(ProxyMetrics.COPY, bytesUp, bytesDown, ending);
     }
   }
 
@@ -188,6 +198,7 @@ final class Http3Tunnel {
       ByteBuf content = data.content();
       if (content.isReadable()) {
         unreportedBytes += content.readableBytes();
+        bytesUp += content.readableBytes();
         upstream.write(content, upstream.voidPromise());
       } else {
         content.release();
@@ -237,6 +248,7 @@ final class Http3Tunnel {
         endToUpstream();
       } else if (event instanceof IdleStateEvent) {
         log.debug("{}: tunnel stream idle, closing", stream);
+        ending = TunnelEnding.IDLE_TIMEOUT;
         stream.close(); // streamClosed resets the upstream
       }
       ReferenceCountUtil.release(event);
@@ -253,6 +265,7 @@ final class Http3Tunnel {
       } else {
         log.warn("{}: unexpected error on an HTTP/3 tunnel stream", stream, cause);
       }
+      ending = TunnelEnding.RESET;
       stream.close();
     }
   }
@@ -268,6 +281,7 @@ final class Http3Tunnel {
         return;
       }
       unreportedBytes += data.readableBytes();
+      bytesDown += data.readableBytes();
       lastToClient = stream.write(new DefaultHttp3DataFrame(data));
     }
 
@@ -315,6 +329,7 @@ final class Http3Tunnel {
       } else {
         log.warn("{}: unexpected error on an HTTP/3 tunnel's upstream", upstream, cause);
       }
+      ending = TunnelEnding.RESET;
       upstream.close(); // upstreamClosed resets the stream
     }
   }

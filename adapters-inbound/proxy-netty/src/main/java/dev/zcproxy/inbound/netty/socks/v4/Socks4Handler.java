@@ -1,6 +1,7 @@
 package dev.zcproxy.inbound.netty.socks.v4;
 
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.command.ConnectCommand;
 import dev.zcproxy.inbound.netty.handshake.EarlyData;
@@ -84,6 +85,14 @@ final class Socks4Handler extends ChannelInboundHandlerAdapter implements Handsh
     if (principal == null) {
       state = State.DONE;
       context.metrics().authenticationFailed(Socks4FrontEnd.PROTOCOL, "anonymous_not_allowed");
+      context
+          .access()
+          .authenticationFailed(
+              ctx.channel(),
+              Socks4FrontEnd.PROTOCOL,
+              request.command().access(),
+              request.destination(),
+              AccessLines.start());
       log.debug(
           "{}: SOCKS4 (user id '{}') needs anonymous access, which is off",
           ctx.channel(),
@@ -94,6 +103,16 @@ final class Socks4Handler extends ChannelInboundHandlerAdapter implements Handsh
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
       context.metrics().connectionRejected(Socks4FrontEnd.PROTOCOL, "user_limit");
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Socks4FrontEnd.PROTOCOL,
+              request.command().access(),
+              null,
+              principal,
+              request.destination(),
+              0);
       replies.refuse();
       return;
     }

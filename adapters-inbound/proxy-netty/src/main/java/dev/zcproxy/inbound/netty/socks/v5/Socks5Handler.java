@@ -3,6 +3,7 @@ package dev.zcproxy.inbound.netty.socks.v5;
 import dev.zcproxy.domain.auth.AuthResult;
 import dev.zcproxy.domain.auth.Credentials;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.auth.ClientAuthentication;
 import dev.zcproxy.inbound.netty.auth.kerberos.GssapiProtection;
 import dev.zcproxy.inbound.netty.auth.kerberos.KerberosExchange;
@@ -72,6 +73,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
   private final EarlyData earlyData = new EarlyData();
   private State state = State.AWAIT_GREETING;
   private Principal principal;
+  private final long startNanos = AccessLines.start();
   private KerberosExchange kerberos;
 
   /** Set once a protection level above "none" is granted: every later reply goes through it. */
@@ -155,6 +157,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     }
     state = State.DONE;
     context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, "no_acceptable_method");
+    logAuthenticationFailed(ctx);
     log.debug("{}: no acceptable authentication method in {}", ctx.channel(), greeting);
     ctx.writeAndFlush(
             Socks5Replies.methodSelection(ctx.alloc(), Socks5Greeting.NO_ACCEPTABLE_METHODS))
@@ -324,6 +327,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     state = State.DONE;
     context.metrics().authenticationFailed(Socks5FrontEnd.PROTOCOL, reason);
     log.debug("{}: GSS-API authentication refused ({}): {}", ctx.channel(), reason, detail);
+    logAuthenticationFailed(ctx);
     ctx.writeAndFlush(Socks5GssapiMessage.abort().encode(ctx.alloc()))
         .addListener(ChannelFutureListener.CLOSE);
   }
@@ -336,6 +340,16 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     if (!context.limits().admitUser(ctx.channel(), principal)) {
       state = State.DONE;
       context.metrics().connectionRejected(Socks5FrontEnd.PROTOCOL, "user_limit");
+      context
+          .access()
+          .overLimit(
+              ctx.channel(),
+              Socks5FrontEnd.PROTOCOL,
+              request.command().access(),
+              null,
+              principal,
+              request.destination(),
+              0);
       log.debug("{}: {} is at its connection limit", ctx.channel(), principal.name());
       replies.refuse(Socks5Replies.GENERAL_FAILURE);
       return;
@@ -382,8 +396,16 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter implements Handsh
     }
   }
 
+  /** SOCKS5 authenticates before the request: the line has neither command nor destination. */
+  private void logAuthenticationFailed(ChannelHandlerContext ctx) {
+    context
+        .access()
+        .authenticationFailed(ctx.channel(), Socks5FrontEnd.PROTOCOL, null, null, startNanos);
+  }
+
   private void refuseLogin(ChannelHandlerContext ctx) {
     state = State.DONE;
+    logAuthenticationFailed(ctx);
     ctx.writeAndFlush(Socks5Replies.authResult(ctx.alloc(), Socks5Replies.AUTH_FAILURE))
         .addListener(ChannelFutureListener.CLOSE);
   }

@@ -4,14 +4,19 @@ import static dev.zcproxy.inbound.netty.SocketTestKit.LOOPBACK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.zcproxy.domain.access.AccessCommand;
+import dev.zcproxy.domain.access.AccessRecord;
+import dev.zcproxy.domain.access.AccessResult;
 import dev.zcproxy.domain.model.PasswordHash;
 import dev.zcproxy.domain.model.Policy;
 import dev.zcproxy.domain.model.User;
 import dev.zcproxy.domain.policy.PolicySnapshot;
+import dev.zcproxy.domain.port.out.AccessLog;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
+import dev.zcproxy.inbound.netty.RecordingAccessLog;
 import dev.zcproxy.inbound.netty.SocketTestKit;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import dev.zcproxy.inbound.netty.http.HttpResponses;
@@ -67,6 +72,7 @@ class Http2ProxyServerTest {
   private static final int DENIED_PORT = 25;
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final RecordingAccessLog accessLog = new RecordingAccessLog();
   private final EventLoopGroup clientGroup =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private EchoServer echo;
@@ -76,7 +82,7 @@ class Http2ProxyServerTest {
   @BeforeEach
   void start() throws IOException {
     echo = new EchoServer();
-    server = newServer(ProxyTestKit.settings(), registry);
+    server = newServer(ProxyTestKit.settings(), registry, accessLog);
     proxy = server.start();
   }
 
@@ -90,13 +96,19 @@ class Http2ProxyServerTest {
   }
 
   private static ProxyServer newServer(ProxyServerSettings settings, SimpleMeterRegistry meters) {
+    return newServer(settings, meters, AccessLog.DISABLED);
+  }
+
+  private static ProxyServer newServer(
+      ProxyServerSettings settings, SimpleMeterRegistry meters, AccessLog accessLog) {
     return new ProxyServer(
         settings,
         new FakeAuthentication(false),
         ProxyTestKit.policy(request -> request.port() != DENIED_PORT),
         meters,
         Optional.empty(),
-        true);
+        true,
+        accessLog);
   }
 
   @Test
@@ -117,6 +129,68 @@ class Http2ProxyServerTest {
     assertThat(bytes("downstream")).isEqualTo(12);
     assertThat(registry.find("zcproxy.connections").tag("protocol", "h2").counter().count())
         .isEqualTo(1);
+    connection.close().sync();
+  }
+
+  @Test
+  void an_h2c_connect_is_one_access_log_line_with_its_bytes() throws Exception {
+    Channel connection = connect(proxy);
+    StreamRecorder tunnel = openConnect(connection, echoAuthority(), ALICE);
+    await().atMost(AWAIT).until(() -> tunnel.status() != null);
+    tunnel.send("ping over h2", false);
+    await().atMost(AWAIT).until(() -> tunnel.received().equals("ping over h2"));
+    assertThat(accessLog.lines).as("nothing while the tunnel lasts").isEmpty();
+
+    tunnel.send("", true);
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.protocol()).isEqualTo("h2");
+    assertThat(line.command()).isEqualTo(AccessCommand.CONNECT);
+    assertThat(line.user()).isEqualTo("alice");
+    assertThat(line.requested()).isEqualTo(echoAuthority());
+    assertThat(line.connected().getPort()).isEqualTo(echo.port());
+    assertThat(line.client()).isEqualTo(connection.localAddress());
+    assertThat(line.result()).isEqualTo(AccessResult.OK);
+    assertThat(line.relay()).isEqualTo("copy");
+    assertThat(line.bytesUp()).isEqualTo(12);
+    assertThat(line.bytesDown()).isEqualTo(12);
+    assertThat(line.toString()).doesNotContain("secret").doesNotContain(ALICE.substring(6));
+    connection.close().sync();
+  }
+
+  @Test
+  void a_connect_stream_a_policy_cuts_is_logged_closed_by_policy() throws Exception {
+    Channel connection = connect(proxy);
+    StreamRecorder tunnel = openConnect(connection, echoAuthority(), ALICE);
+    await().atMost(AWAIT).until(() -> tunnel.status() != null);
+    tunnel.send("ping over h2", false);
+    await().atMost(AWAIT).until(() -> tunnel.received().equals("ping over h2"));
+
+    var aliceDisabled =
+        PolicySnapshot.compile(
+            new Policy(
+                false,
+                List.of(new User("alice", new PasswordHash("{plain}secret"), Set.of(), false)),
+                List.of()),
+            2);
+    assertThat(server.connectionRegistry().policyInstalled(aliceDisabled)).isOne();
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.result()).isEqualTo(AccessResult.CLOSED_BY_POLICY);
+    assertThat(line.bytesUp()).isEqualTo(12);
+    connection.close().sync();
+  }
+
+  @Test
+  void a_refused_connect_stream_is_one_denied_line() throws Exception {
+    Channel connection = connect(proxy);
+    StreamRecorder tunnel = openConnect(connection, "127.0.0.1:" + DENIED_PORT, ALICE);
+    await().atMost(AWAIT).until(() -> tunnel.status() != null);
+    assertThat(tunnel.status()).isEqualTo("403");
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.protocol()).isEqualTo("h2");
+    assertThat(line.result()).isEqualTo(AccessResult.DENIED);
+    assertThat(line.rule()).isEqualTo(1);
     connection.close().sync();
   }
 

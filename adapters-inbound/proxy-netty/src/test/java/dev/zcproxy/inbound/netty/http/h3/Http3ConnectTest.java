@@ -4,6 +4,9 @@ import static dev.zcproxy.inbound.netty.http.h3.Http3TestClient.AWAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.zcproxy.domain.access.AccessCommand;
+import dev.zcproxy.domain.access.AccessRecord;
+import dev.zcproxy.domain.access.AccessResult;
 import dev.zcproxy.domain.model.PasswordHash;
 import dev.zcproxy.domain.model.Policy;
 import dev.zcproxy.domain.model.User;
@@ -12,6 +15,7 @@ import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyServerSettings;
 import dev.zcproxy.inbound.netty.ProxyTestKit;
 import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
+import dev.zcproxy.inbound.netty.RecordingAccessLog;
 import dev.zcproxy.inbound.netty.SocketTestKit;
 import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import dev.zcproxy.inbound.netty.http.HttpResponses;
@@ -44,6 +48,7 @@ class Http3ConnectTest {
   static final int DENIED_PORT = 25;
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final RecordingAccessLog accessLog = new RecordingAccessLog();
   private EchoServer echo;
   private ProxyServer server;
   private InetSocketAddress quic;
@@ -57,19 +62,27 @@ class Http3ConnectTest {
   }
 
   static ProxyServer newServer(ProxyServerSettings settings, SimpleMeterRegistry meters) {
+    return newServer(settings, meters, dev.zcproxy.domain.port.out.AccessLog.DISABLED);
+  }
+
+  static ProxyServer newServer(
+      ProxyServerSettings settings,
+      SimpleMeterRegistry meters,
+      dev.zcproxy.domain.port.out.AccessLog accessLog) {
     return new ProxyServer(
         settings,
         new FakeAuthentication(false),
         ProxyTestKit.policy(request -> request.port() != DENIED_PORT),
         meters,
         Optional.empty(),
-        true);
+        true,
+        accessLog);
   }
 
   @BeforeEach
   void start() throws Exception {
     echo = new EchoServer();
-    server = newServer(quicSettings(), registry);
+    server = newServer(quicSettings(), registry, accessLog);
     InetSocketAddress tcp = server.start();
     quic = server.quicAddress().orElseThrow();
     assertThat(quic.getPort()).as("the same port number as TCP").isEqualTo(tcp.getPort());
@@ -131,6 +144,41 @@ class Http3ConnectTest {
     assertThat(registry.find("zcproxy.quic.retries").counter().count())
         .as("the client's address was validated with a Retry")
         .isEqualTo(1);
+  }
+
+  @Test
+  void a_connect_is_one_access_log_line_with_the_quic_clients_address() throws Exception {
+    Http3TestClient.Stream tunnel = client.request(connect(echoAuthority(), ALICE));
+    assertThat(tunnel.status()).isEqualTo("200");
+    tunnel.send("ping over h3".getBytes(StandardCharsets.UTF_8));
+    await().atMost(AWAIT).until(() -> tunnel.bodySize() == 12);
+    assertThat(accessLog.lines).as("nothing while the tunnel lasts").isEmpty();
+    tunnel.finish();
+    tunnel.fin.get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.protocol()).isEqualTo("h3");
+    assertThat(line.command()).isEqualTo(AccessCommand.CONNECT);
+    assertThat(line.user()).isEqualTo("alice");
+    assertThat(line.requested()).isEqualTo(echoAuthority());
+    assertThat(line.connected().getPort()).isEqualTo(echo.port());
+    assertThat(line.client().getAddress().isLoopbackAddress()).isTrue();
+    assertThat(line.client().getPort()).isPositive();
+    assertThat(line.result()).isEqualTo(AccessResult.OK);
+    assertThat(line.bytesUp()).isEqualTo(12);
+    assertThat(line.bytesDown()).isEqualTo(12);
+    assertThat(line.toString()).doesNotContain("secret").doesNotContain(ALICE.substring(6));
+  }
+
+  @Test
+  void a_connect_without_credentials_is_an_auth_failed_line() throws Exception {
+    assertThat(client.request(connect(echoAuthority(), null)).status()).isEqualTo("407");
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.protocol()).isEqualTo("h3");
+    assertThat(line.result()).isEqualTo(AccessResult.AUTH_FAILED);
+    assertThat(line.command()).isEqualTo(AccessCommand.CONNECT);
+    assertThat(line.user()).isNull();
   }
 
   @Test
@@ -209,6 +257,7 @@ class Http3ConnectTest {
     assertThat(tunnel.reset.get(AWAIT.toSeconds(), TimeUnit.SECONDS))
         .as("a reset, not a clean end")
         .isEqualTo(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+    assertThat(accessLog.awaitLine(r -> true).result()).isEqualTo(AccessResult.CLOSED_BY_POLICY);
     assertThat(tunnel.fin).isNotDone();
     await().atMost(AWAIT).until(() -> activeTunnels() == 0);
   }

@@ -5,6 +5,9 @@ import static dev.zcproxy.inbound.netty.http.h3.Http3TestClient.AWAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.zcproxy.domain.access.AccessCommand;
+import dev.zcproxy.domain.access.AccessRecord;
+import dev.zcproxy.domain.access.AccessResult;
 import dev.zcproxy.domain.model.AclRule;
 import dev.zcproxy.domain.model.Action;
 import dev.zcproxy.domain.model.DestinationPattern;
@@ -15,6 +18,7 @@ import dev.zcproxy.domain.model.User;
 import dev.zcproxy.domain.policy.PolicySnapshot;
 import dev.zcproxy.inbound.netty.ProxyServer;
 import dev.zcproxy.inbound.netty.ProxyTestKit.FakeAuthentication;
+import dev.zcproxy.inbound.netty.RecordingAccessLog;
 import dev.zcproxy.inbound.netty.http.h3.masque.CapsuleDecoder;
 import dev.zcproxy.inbound.netty.http.h3.masque.Capsules;
 import dev.zcproxy.inbound.netty.http.h3.masque.HttpDatagrams;
@@ -89,6 +93,8 @@ class Http3ConnectUdpTest {
         1);
   }
 
+  private final RecordingAccessLog accessLog = new RecordingAccessLog();
+
   @BeforeEach
   void start() throws Exception {
     echo = new UdpEcho();
@@ -100,7 +106,8 @@ class Http3ConnectUdpTest {
             snapshot::authorize,
             registry,
             Optional.empty(),
-            true);
+            true,
+            accessLog);
     server.start();
   }
 
@@ -254,6 +261,55 @@ class Http3ConnectUdpTest {
     assertThat(flow.reset.get(AWAIT.toSeconds(), TimeUnit.SECONDS))
         .isEqualTo(Http3ErrorCode.H3_MESSAGE_ERROR.code());
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+  }
+
+  @Test
+  void a_flow_is_one_access_log_line_when_it_ends() throws Exception {
+    Http3TestClient h3 = connect(false);
+    Http3TestClient.Stream flow = h3.request(connectUdp(echoPath(), ALICE));
+    assertThat(flow.status()).isEqualTo("200");
+    flow.send(
+        ByteBufUtilBytes.take(
+            Capsules.encodeDatagram(
+                ByteBufAllocator.DEFAULT, Unpooled.wrappedBuffer(new byte[100]))));
+    await().atMost(AWAIT).until(() -> flow.bodySize() >= 1 + 2 + 1 + 100);
+    assertThat(accessLog.lines).as("nothing while the flow lasts").isEmpty();
+    flow.finish();
+    flow.fin.get(10, TimeUnit.SECONDS);
+
+    AccessRecord line = accessLog.awaitLine(r -> true);
+    assertThat(line.protocol()).isEqualTo("h3");
+    assertThat(line.command()).isEqualTo(AccessCommand.CONNECT_UDP);
+    assertThat(line.user()).isEqualTo("alice");
+    assertThat(line.requested()).isEqualTo("127.0.0.1:" + echo.port());
+    assertThat(line.connected().getPort()).isEqualTo(echo.port());
+    assertThat(line.rule()).isEqualTo(1);
+    assertThat(line.relay()).isEqualTo("udp");
+    assertThat(line.result()).isEqualTo(AccessResult.OK);
+    assertThat(line.bytesUp()).isEqualTo(100);
+    assertThat(line.bytesDown()).isEqualTo(100);
+  }
+
+  @Test
+  void a_flow_a_policy_cuts_and_a_refused_flow_are_logged() throws Exception {
+    Http3TestClient h3 = connect(true);
+    Http3TestClient.Stream refused =
+        h3.request(
+            connectUdp("/.well-known/masque/udp/127.0.0.1/" + (echo.port() ^ 1) + "/", ALICE));
+    assertThat(refused.status()).isEqualTo("403");
+    assertThat(accessLog.awaitLine(r -> true).result()).isEqualTo(AccessResult.DENIED);
+
+    Http3TestClient.Stream flow = h3.request(connectUdp(echoPath(), ALICE));
+    assertThat(flow.status()).isEqualTo("200");
+    h3.sendDatagram(quicDatagram(flow.channel.streamId(), 0, new byte[] {42}));
+    assertThat(h3.datagrams.poll(AWAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+    assertThat(server.connectionRegistry().policyInstalled(policy(false))).isOne();
+
+    AccessRecord cut = accessLog.awaitLine(r -> r.result() != AccessResult.DENIED);
+    assertThat(cut.command()).isEqualTo(AccessCommand.CONNECT_UDP);
+    assertThat(cut.result()).isEqualTo(AccessResult.CLOSED_BY_POLICY);
+    assertThat(cut.bytesUp()).isEqualTo(1);
+    assertThat(cut.bytesDown()).isEqualTo(1);
   }
 
   @Test

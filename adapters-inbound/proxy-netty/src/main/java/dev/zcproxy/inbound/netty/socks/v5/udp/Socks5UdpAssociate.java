@@ -1,6 +1,8 @@
 package dev.zcproxy.inbound.netty.socks.v5.udp;
 
+import dev.zcproxy.domain.access.AccessCommand;
 import dev.zcproxy.domain.auth.Principal;
+import dev.zcproxy.inbound.netty.access.AccessLines;
 import dev.zcproxy.inbound.netty.command.CommandReplies;
 import dev.zcproxy.inbound.netty.server.ProxyContext;
 import dev.zcproxy.inbound.netty.udp.UdpSession;
@@ -42,6 +44,10 @@ public final class Socks5UdpAssociate {
         session ->
             new Socks5UdpClientHandler(
                 session, client == null ? null : client.getAddress(), clientHint),
-        replies);
+        replies,
+        "socks5",
+        AccessCommand.UDP,
+        clientHint,
+        AccessLines.start());
   }
 }
