@@ -13,6 +13,7 @@ import dev.zcproxy.inbound.netty.SocketTestKit.EchoServer;
 import dev.zcproxy.inbound.netty.metrics.QuicMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http3.Http3ErrorCode;
+import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import java.io.File;
 import java.net.DatagramPacket;
@@ -87,11 +88,11 @@ class Http3LimitsTest {
       for (int i = 0;
           i <= Http3Session.MAX_CANCELLED_STREAMS + 50 && !client.closedBy.isDone();
           i++) {
-        Http3TestClient.Stream stream;
-        try {
-          stream = client.request(Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
-        } catch (Exception connectionGone) {
-          break;
+        Http3TestClient.Stream stream =
+            openWhenCreditAllows(
+                client, Http3ConnectTest.connect("127.0.0.1:" + echo.port(), ALICE));
+        if (stream == null) {
+          break; // the connection is gone
         }
         stream.channel.shutdown(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
       }
@@ -101,6 +102,27 @@ class Http3LimitsTest {
     }
     await().atMost(AWAIT).until(() -> quic().openConnections() == 0);
     await().atMost(AWAIT).until(() -> server.activeTunnels() == 0);
+  }
+
+  /**
+   * Opens a request stream; while the proxy has not yet granted credit for another stream
+   * (MAX_STREAMS follows the cancelled streams' cleanup), waits and tries again, as a client
+   * blocked on stream credit would. Null once the connection is gone.
+   */
+  private static Http3TestClient.Stream openWhenCreditAllows(
+      Http3TestClient client, Http3Headers request) throws InterruptedException {
+    long giveUp = System.nanoTime() + AWAIT.toNanos();
+    while (true) {
+      try {
+        return client.request(request);
+      } catch (Exception refused) {
+        boolean noCredit = String.valueOf(refused.getMessage()).contains("STREAM_LIMIT");
+        if (!noCredit || client.closedBy.isDone() || System.nanoTime() > giveUp) {
+          return null;
+        }
+        Thread.sleep(10);
+      }
+    }
   }
 
   @Test
