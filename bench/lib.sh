@@ -104,7 +104,8 @@ EOF
 # child of this script. Sets started_pid once it listens. Debian's defaults otherwise: one thread
 # per core, 16 KiB buffers, 64 KiB pipes. Its stats socket is $work/NAME/haproxy.sock. Uses
 # $haproxy_bin (default /usr/sbin/haproxy) and allows $haproxy_maxconn connections (default 4096;
-# HAProxy asks for about twice that many fds).
+# HAProxy asks for about twice that many fds, plus two per pipe: $haproxy_maxpipes, if set, caps
+# the pipes, otherwise a quarter of maxconn).
 start_haproxy() {
   local name=$1 port=$2 backend_port=$3
   shift 3
@@ -117,7 +118,8 @@ start_haproxy() {
   cat >"$dir/haproxy.cfg" <<EOF
 global
   maxconn ${haproxy_maxconn:-4096}
-  stats socket $dir/haproxy.sock mode 600 level user
+${haproxy_maxpipes:+  maxpipes $haproxy_maxpipes
+}  stats socket $dir/haproxy.sock mode 600 level user
 
 defaults
   mode tcp
@@ -243,6 +245,17 @@ tree_rss_kb() {
   for pid in $(tree_pids "$1"); do
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || rss=0
     total=$((total + ${rss:-0}))
+  done
+  echo "$total"
+}
+
+# Proportional set size of a process tree in KiB, the sum of each process's Pss: a page shared by
+# k processes counts 1/k in each, so forked workers' shared pages count once in all.
+tree_pss_kb() {
+  local pid total=0 pss
+  for pid in $(tree_pids "$1"); do
+    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || pss=0
+    total=$((total + ${pss:-0}))
   done
   echo "$total"
 }

@@ -109,9 +109,11 @@ read -r zc_port zc_admin haproxy_port dante_port echo_port \
 # Native memory tracking for the breakdown; it costs a few percent of CPU and some memory of its
 # own, the same for every relay.
 zcproxy_java_opts=(-XX:NativeMemoryTracking=summary)
-# HAProxy counts a slot per connection and asks for about twice as many fds; leave room for the
-# priming pass and the listeners.
-haproxy_maxconn=$((tunnels + 500))
+# HAProxy counts a slot per connection and asks for two fds per slot plus two per pipe, and must
+# fit under the 20,000-fd limit: room for the priming pass, 512 pipes (splice-auto holds a pipe only
+# while a transfer is under way, and these tunnels are idle).
+haproxy_maxconn=$((tunnels + 200))
+haproxy_maxpipes=512
 
 # The echo server outlives every phase: one process, all tunnels' far ends.
 "$java_bin" -jar "$bench_jar" echo-server --far-end-port "$echo_port" --max-seconds 7200 \
@@ -241,9 +243,10 @@ measure_idle() {
     jcmd_to "$system_pid" "$dir/histogram-baseline.txt" GC.class_histogram
     jcmd_to "$system_pid" "$dir/nmt-baseline.txt" VM.native_memory summary scale=KB
   fi
-  local base_fds base_rss
+  local base_fds base_rss base_pss
   base_fds=$(tree_fds "$system_pid")
   base_rss=$(tree_rss_kb "$system_pid")
+  base_pss=$(tree_pss_kb "$system_pid")
 
   # Open: several processes at once, each a share of the tunnels.
   local processes=$(((tunnels + per_process - 1) / per_process))
@@ -281,9 +284,10 @@ measure_idle() {
     "holding them ${hold_seconds} s"
   sleep "$hold_seconds"
 
-  local held_fds held_rss gc_rss="" heap_delta="" nmt_delta=""
+  local held_fds held_rss held_pss gc_rss="" heap_delta="" nmt_delta=""
   held_fds=$(tree_fds "$system_pid")
   held_rss=$(tree_rss_kb "$system_pid")
+  held_pss=$(tree_pss_kb "$system_pid")
   if [[ $is_java == yes ]]; then
     jcmd_to "$system_pid" "$dir/histogram-held.txt" GC.class_histogram
     gc_rss=$(tree_rss_kb "$system_pid")
@@ -324,6 +328,7 @@ measure_idle() {
   results[fds_per_tunnel,$system]=$(per_tunnel $((held_fds - base_fds)) "$ok")
   results[open_fds_per_tunnel,$system]=$(per_tunnel $((open_fds - base_fds)) "$ok")
   results[rss_per_tunnel,$system]=$(per_tunnel $((held_rss - base_rss)) "$ok" 1.024)
+  results[pss_per_tunnel,$system]=$(per_tunnel $((held_pss - base_pss)) "$ok" 1.024)
   results[open_rss_per_tunnel,$system]=$(per_tunnel $((open_rss - base_rss)) "$ok" 1.024)
   results[gc_rss_per_tunnel,$system]=$([[ -n $gc_rss ]] && per_tunnel $((gc_rss - base_rss)) "$ok" 1.024 || echo "–")
   results[heap_per_tunnel,$system]=$([[ -n $heap_delta ]] && per_tunnel "$heap_delta" "$ok" 0.001 || echo "–")
@@ -459,24 +464,25 @@ report="$repo/bench/results/scale-$(date -u +%Y-%m-%d-%H%M).md"
   echo "Each system holds $tunnels tunnels opened by $(((tunnels + per_process - 1) / per_process)) load-generator" \
     "processes at once (one selector each, at most 128 handshakes in flight per process); each tunnel" \
     "is a SOCKS5 CONNECT (no authentication) to an echo server in a process of its own, then 1 KiB each way." \
-    "HAProxy (\`mode tcp\`, \`option splice-auto\`, \`maxconn $haproxy_maxconn\`) has no SOCKS: its tunnels are" \
+    "HAProxy (\`mode tcp\`, \`option splice-auto\`, \`maxconn $haproxy_maxconn\`, \`maxpipes $haproxy_maxpipes\`) has no SOCKS: its tunnels are" \
     "plain TCP connections to its one backend, the same echo server. The tunnels are held idle ${hold_seconds} s," \
     "then measured; then a 64-byte echo on each (all must answer) and all are closed."
   echo "Per tunnel = (held − baseline) ÷ tunnels open; the baseline is taken after a 200-tunnel priming pass" \
     "(class loading, JIT, first buffer arenas, Dante's workers). RSS is VmRSS (KB = 1,000 bytes), fds are" \
     "/proc/PID/fd entries, both summed over the process tree (Dante forks workers, so its RSS counts shared" \
-    "pages once per worker: an upper bound). zcproxy runs with default heap settings and" \
+    "pages once per worker: an upper bound; PSS, from /proc/PID/smaps_rollup, counts them once in all). zcproxy runs with default heap settings and" \
     "\`-XX:NativeMemoryTracking=summary\`; its live heap is the \`GC.class_histogram\` total (which runs a full GC)," \
     "and \"RSS after GC\" is VmRSS right after that GC. Errors = refused + broken at opening + dropped while" \
     "held + failed recheck."
   echo
   echo "## Idle tunnels"
   echo
-  echo "| System | Tunnels held | Errors | RSS KB / tunnel | × HAProxy | RSS after GC KB / tunnel | Live heap KB / tunnel | NMT committed KB / tunnel | fds / tunnel | Opened / s | Proxy CPU-ms / 1k opened |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| System | Tunnels held | Errors | RSS KB / tunnel | × HAProxy | PSS KB / tunnel | RSS after GC KB / tunnel | Live heap KB / tunnel | NMT committed KB / tunnel | fds / tunnel | Opened / s | Proxy CPU-ms / 1k opened |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   for system in "${systems[@]}"; do
     echo "| ${label_of[$system]} | ${results[ok,$system]} | ${results[errors,$system]} |" \
       "${results[rss_per_tunnel,$system]} | $(ratio "${results[rss_per_tunnel,$system]}" "$haproxy_rss") |" \
+      "${results[pss_per_tunnel,$system]} |" \
       "${results[gc_rss_per_tunnel,$system]} | ${results[heap_per_tunnel,$system]} |" \
       "${results[nmt_per_tunnel,$system]} | ${results[fds_per_tunnel,$system]} |" \
       "${results[open_rate,$system]} | ${results[open_cpu_ms,$system]} |"
