@@ -209,7 +209,7 @@ wait_for_opened() {
   for attempt in $(seq 3000); do
     pending=0
     for file in "$@"; do
-      grep -q '^phase=opened' "$file" 2>/dev/null || pending=1
+      grep -q '^phase=opened.* reasons=.*$' "$file" 2>/dev/null || pending=1
     done
     ((pending == 0)) && return 0
     for file in "$@"; do

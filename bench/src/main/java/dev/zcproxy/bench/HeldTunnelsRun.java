@@ -120,7 +120,7 @@ final class HeldTunnelsRun {
     long started = System.nanoTime();
     Tally opening = open(options.tunnels());
     double openSeconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf(
+    printLine(
         "phase=opened tunnels=%d ok=%d refused=%d broken=%d open_seconds=%.3f open_rate=%.0f"
             + " reasons=%s%n",
         options.tunnels(),
@@ -151,7 +151,7 @@ final class HeldTunnelsRun {
     for (Tunnel tunnel : held) {
       close(tunnel);
     }
-    System.out.printf(
+    printLine(
         "phase=closed dropped_while_held=%d recheck_ok=%d recheck_failed=%d reopen_ok=%d"
             + " reopen_refused=%d reopen_broken=%d recheck_reasons=%s reopen_reasons=%s%n",
         dropped,
@@ -374,5 +374,14 @@ final class HeldTunnelsRun {
   private static String reason(IOException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return message.toLowerCase().replaceAll("[^a-z0-9]+", "_");
+  }
+
+  /**
+   * One write per line: the scale bench reads these files while the run goes on, and printf to an
+   * auto-flushing stream writes (and flushes) a line in pieces.
+   */
+  private static void printLine(String format, Object... values) {
+    System.out.print(format.formatted(values));
+    System.out.flush();
   }
 }
