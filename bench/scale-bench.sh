@@ -104,8 +104,7 @@ fd_hard_limit=$(ulimit -Hn)
 
 bench_make_workdir
 clock_ticks=$(getconf CLK_TCK)
-read -r zc_port zc_admin haproxy_port dante_port echo_port \
-  < <("$java_bin" -jar "$bench_jar" free-ports --count 5)
+read -r echo_port < <("$java_bin" -jar "$bench_jar" free-ports --count 1)
 # Native memory tracking for the breakdown; it costs a few percent of CPU and some memory of its
 # own, the same for every relay.
 zcproxy_java_opts=(-XX:NativeMemoryTracking=summary)
@@ -122,7 +121,7 @@ echo_pid=$!
 started_pids+=("$echo_pid")
 # It says so once it listens (Java listens on a dual-stack socket: not in /proc/net/tcp).
 for attempt in $(seq 150); do
-  grep -q '^mode=echo-server' "$work/echo.log" && break
+  grep -q '^mode=echo-server' "$work/echo.log" 2>/dev/null && break
   kill -0 "$echo_pid" 2>/dev/null || die "echo server exited: $(cat "$work/echo.log")"
   ((attempt < 150)) || die "echo server not listening after 30 s"
   sleep 0.2
@@ -132,10 +131,18 @@ done
 declare -A results
 
 # ---- helpers --------------------------------------------------------------------------------
+# Fresh ports for each start: thousands of tunnels use most of the ephemeral range, so a port that
+# was free at the start of the run may be some connection's local port by the next system.
+pick_ports() {
+  read -r zc_port zc_admin haproxy_port dante_port \
+    < <("$java_bin" -jar "$bench_jar" free-ports --count 4)
+}
+
 # start_system SYSTEM: starts it and sets system_pid and system_route (the load generator's
 # --socks or --forward argument).
 start_system() {
   local system=$1
+  pick_ports
   case $system in
     zcproxy-*)
       start_zcproxy "$system" "${system#zcproxy-}" "$zc_port" "$zc_admin" \
@@ -281,7 +288,7 @@ measure_idle() {
   open_fds=$(tree_fds "$system_pid")
   open_rss=$(tree_rss_kb "$system_pid")
   echo "$system: $ok of $tunnels tunnels open ($refused refused, $broken broken) in ${max_seconds} s;" \
-    "holding them ${hold_seconds} s"
+    "holding them ${hold_seconds} s${reasons:+; why not: $reasons}"
   sleep "$hold_seconds"
 
   local held_fds held_rss held_pss gc_rss="" heap_delta="" nmt_delta=""
@@ -342,9 +349,6 @@ measure_idle() {
   echo "$system: ${results[rss_per_tunnel,$system]} KB and ${results[fds_per_tunnel,$system]} fds" \
     "per idle tunnel; after closing: fds $closed_fds (baseline $base_fds), RSS $rss_after KiB (baseline $base_rss)"
 
-  if [[ $run_cps == yes && $is_java == yes ]]; then
-    measure_cps "$system"
-  fi
   stop_system
 }
 
@@ -379,6 +383,7 @@ measure_edge() {
 exec prlimit --nofile=$edge_limit:$edge_limit -- "$saved_java" "\$@"
 EOF
   chmod +x "$dir/java"
+  pick_ports
   java_bin="$dir/java"
   start_zcproxy "edge-$system" "$relay" "$zc_port" "$zc_admin" \
     || die "$system exited at startup under prlimit: $(tail -20 "$work/edge-$system/proxy.log")"
@@ -412,6 +417,16 @@ done
 if [[ $run_edge == yes ]]; then
   for system in "${systems[@]}"; do
     [[ $system == zcproxy-* ]] && measure_edge "$system"
+  done
+fi
+# Last: tens of thousands of short connections leave as many ports in TIME_WAIT for a minute, which
+# the idle tunnels of a following system would run short of.
+if [[ $run_cps == yes ]]; then
+  for system in "${systems[@]}"; do
+    [[ $system == zcproxy-* ]] || continue
+    start_system "$system"
+    measure_cps "$system"
+    stop_system
   done
 fi
 
