@@ -99,6 +99,55 @@ EOF
   die "zcproxy ($name) not ready after 30 s: $(tail -20 "$dir/proxy.log")"
 }
 
+# start_haproxy NAME PORT BACKEND_PORT OPTION...: HAProxy in mode tcp with the given splice
+# options, forwarding 127.0.0.1:PORT to 127.0.0.1:BACKEND_PORT, in the foreground (-db) as a
+# child of this script. Sets started_pid once it listens. Debian's defaults otherwise: one thread
+# per core, 16 KiB buffers, 64 KiB pipes. Its stats socket is $work/NAME/haproxy.sock. Uses
+# $haproxy_bin (default /usr/sbin/haproxy) and allows $haproxy_maxconn connections (default 4096;
+# HAProxy asks for about twice that many fds, plus two per pipe: $haproxy_maxpipes, if set, caps
+# the pipes, otherwise a quarter of maxconn).
+start_haproxy() {
+  local name=$1 port=$2 backend_port=$3
+  shift 3
+  local dir="$work/$name" option options=""
+  for option in "$@"; do
+    options+="  option $option"$'\n'
+  done
+  mkdir -p "$dir"
+  # Long client/server timeouts: the iperf3 control connection idles for a whole run.
+  cat >"$dir/haproxy.cfg" <<EOF
+global
+  maxconn ${haproxy_maxconn:-4096}
+${haproxy_maxpipes:+  maxpipes $haproxy_maxpipes
+}  stats socket $dir/haproxy.sock mode 600 level user
+
+defaults
+  mode tcp
+${options}  timeout connect 5s
+  timeout client 5m
+  timeout server 5m
+
+frontend bench
+  bind 127.0.0.1:$port
+  default_backend far_end
+
+backend far_end
+  server far_end 127.0.0.1:$backend_port
+EOF
+  "${haproxy_bin:-/usr/sbin/haproxy}" -c -q -f "$dir/haproxy.cfg" >"$dir/check.out" 2>&1 \
+    || die "haproxy ($name) refused its config: $(cat "$dir/check.out")"
+  "${haproxy_bin:-/usr/sbin/haproxy}" -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+  started_pid=$!
+  started_pids+=("$started_pid")
+  local status=0
+  wait_until_listening "$started_pid" "$port" || status=$?
+  case $status in
+    0) ;;
+    1) die "haproxy ($name) exited at startup: $(tail -20 "$dir/haproxy.log")" ;;
+    *) die "haproxy ($name) not listening on 127.0.0.1:$port after 30 s" ;;
+  esac
+}
+
 # start_dante PORT: Dante 1.4 on 127.0.0.1:PORT, no authentication, CONNECT to loopback only.
 # Sets started_pid to the mother process's pid once it logs that it is running.
 start_dante() {
@@ -158,6 +207,57 @@ tree_cpu_ticks() {
       }
       print total
     }'
+}
+
+# The pids of a process and all its descendants, one a line (Dante forks workers).
+tree_pids() {
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
+    {
+      pid = $1
+      rest = $0
+      sub(/^.*\) /, "", rest)
+      split(rest, f, " ")
+      parent[pid] = f[2]
+    }
+    END {
+      for (p in parent) {
+        q = p
+        for (depth = 0; depth < 64 && q != root && q > 1; depth++) q = parent[q]
+        if (q == root) print p
+      }
+    }'
+}
+
+# Open file descriptors of a process tree: sockets, pipes, epoll, jars.
+tree_fds() {
+  local pid total=0 count
+  for pid in $(tree_pids "$1"); do
+    count=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) || count=0
+    total=$((total + count))
+  done
+  echo "$total"
+}
+
+# Resident memory of a process tree in KiB, the sum of each process's VmRSS. Pages that forked
+# workers share are counted once per process, so for Dante this is an upper bound.
+tree_rss_kb() {
+  local pid total=0 rss
+  for pid in $(tree_pids "$1"); do
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || rss=0
+    total=$((total + ${rss:-0}))
+  done
+  echo "$total"
+}
+
+# Proportional set size of a process tree in KiB, the sum of each process's Pss: a page shared by
+# k processes counts 1/k in each, so forked workers' shared pages count once in all.
+tree_pss_kb() {
+  local pid total=0 pss
+  for pid in $(tree_pids "$1"); do
+    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || pss=0
+    total=$((total + ${pss:-0}))
+  done
+  echo "$total"
 }
 
 # The load averages over 1, 5 and 15 minutes, as /proc/loadavg gives them: what else ran.

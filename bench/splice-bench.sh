@@ -108,51 +108,6 @@ read -r zc_copy_port zc_copy_admin zc_splice_port zc_splice_admin haproxy_auto_p
   haproxy_splice_port dante_port far_end_port zc_auto_port zc_auto_admin \
   < <("$java_bin" -jar "$bench_jar" free-ports --count 10)
 
-# start_haproxy NAME PORT BACKEND_PORT OPTION...: HAProxy in mode tcp with the given splice
-# options, forwarding 127.0.0.1:PORT to 127.0.0.1:BACKEND_PORT, in the foreground (-db) as a
-# child of this script. Sets started_pid once it listens. Debian's defaults otherwise: one thread
-# per core, 16 KiB buffers, 64 KiB pipes. Its stats socket is $work/NAME/haproxy.sock.
-start_haproxy() {
-  local name=$1 port=$2 backend_port=$3
-  shift 3
-  local dir="$work/$name" option options=""
-  for option in "$@"; do
-    options+="  option $option"$'\n'
-  done
-  mkdir -p "$dir"
-  # Long client/server timeouts: the iperf3 control connection idles for a whole run.
-  cat >"$dir/haproxy.cfg" <<EOF
-global
-  maxconn 4096
-  stats socket $dir/haproxy.sock mode 600 level user
-
-defaults
-  mode tcp
-${options}  timeout connect 5s
-  timeout client 5m
-  timeout server 5m
-
-frontend bench
-  bind 127.0.0.1:$port
-  default_backend far_end
-
-backend far_end
-  server far_end 127.0.0.1:$backend_port
-EOF
-  "$haproxy_bin" -c -q -f "$dir/haproxy.cfg" >"$dir/check.out" 2>&1 \
-    || die "haproxy ($name) refused its config: $(cat "$dir/check.out")"
-  "$haproxy_bin" -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
-  started_pid=$!
-  started_pids+=("$started_pid")
-  local status=0
-  wait_until_listening "$started_pid" "$port" || status=$?
-  case $status in
-    0) ;;
-    1) die "haproxy ($name) exited at startup: $(tail -20 "$dir/haproxy.log")" ;;
-    *) die "haproxy ($name) not listening on 127.0.0.1:$port after 30 s" ;;
-  esac
-}
-
 # haproxy_pipes NAME: "PipesUsed N, PipesFree N" from HAProxy's stats socket. A pipe is only
 # ever allocated to splice, so both at 0 after a run means this HAProxy never spliced.
 haproxy_pipes() {

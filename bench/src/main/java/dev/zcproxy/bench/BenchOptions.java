@@ -86,6 +86,9 @@ record BenchOptions(
         policy-latency
                      time from a REST policy change to the proxy reporting it; its own
                      options: run `policy-latency` alone to see them
+        hold-tunnels, echo-server
+                     the scale bench's idle tunnels and their far end; their own options:
+                     run either alone to see them
 
       the path (default: connect straight to the far end):
         --socks HOST:PORT     go through this SOCKS5 proxy

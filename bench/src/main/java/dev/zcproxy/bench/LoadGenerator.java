@@ -32,6 +32,10 @@ public final class LoadGenerator {
       policyLatency(args);
       return;
     }
+    if (args.length > 0 && (args[0].equals("hold-tunnels") || args[0].equals("echo-server"))) {
+      heldTunnels(args);
+      return;
+    }
     BenchOptions options;
     try {
       options = BenchOptions.parse(args);
@@ -79,6 +83,38 @@ public final class LoadGenerator {
             .plus(WATCHDOG_GRACE));
     try {
       System.out.println(PolicyLatencyRun.run(options).report());
+      System.exit(0);
+    } catch (IOException e) {
+      System.err.println("run failed: " + e);
+      System.exit(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.exit(1);
+    }
+  }
+
+  /**
+   * The two halves of the scale bench, each in processes of its own: {@code echo-server} (the far
+   * end of thousands of idle tunnels) and {@code hold-tunnels} (opens and holds them). Both stop by
+   * themselves after {@code --max-seconds}.
+   */
+  private static void heldTunnels(String[] args) {
+    HoldOptions options;
+    try {
+      options = HoldOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.print(HoldOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    startWatchdog(Duration.ofSeconds(options.maxSeconds()).plus(WATCHDOG_GRACE));
+    try {
+      if (options.echoServer()) {
+        SelectorEchoServer.serve(options.farEndPort(), Duration.ofSeconds(options.maxSeconds()));
+      } else {
+        HeldTunnelsRun.run(options);
+      }
       System.exit(0);
     } catch (IOException e) {
       System.err.println("run failed: " + e);

@@ -17,4 +17,13 @@ final class Payload {
     }
     return chunk.flip();
   }
+
+  /** {@code bytes} of the same pattern in a heap array: what an echo check sends and expects. */
+  static byte[] pattern(int bytes) {
+    byte[] pattern = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      pattern[i] = (byte) (i * 31 + 7);
+    }
+    return pattern;
+  }
 }

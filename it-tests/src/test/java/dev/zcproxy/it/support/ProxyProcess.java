@@ -306,6 +306,7 @@ public final class ProxyProcess implements AutoCloseable {
     private final Map<String, String> environment = new LinkedHashMap<>();
     private boolean quic;
     private String policySection = "policy: { file: policy.yaml }";
+    private int fileDescriptorLimit;
 
     private Builder(Path workDir) {
       this.workDir = workDir;
@@ -356,6 +357,19 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public Builder quic() {
       this.quic = true;
+      return this;
+    }
+
+    /**
+     * Starts the proxy under {@code prlimit --nofile=N:N}, soft and hard limit both: for tests of
+     * what the proxy does when it runs out of file descriptors. The JVM is exec'ed by prlimit, so
+     * {@link #pid()} is still the proxy's.
+     */
+    public Builder fileDescriptorLimit(int limit) {
+      if (limit < 64) {
+        throw new IllegalArgumentException("a JVM needs more than " + limit + " fds to start");
+      }
+      this.fileDescriptorLimit = limit;
       return this;
     }
 
@@ -458,17 +472,25 @@ public final class ProxyProcess implements AutoCloseable {
         throw new IllegalStateException(
             jar + " does not exist: build it first with ./mvnw -pl app-proxy -am package");
       }
-      return List.of(
-          requiredProperty("zcproxy.java"),
-          "-Xmx512m",
-          "--enable-native-access=ALL-UNNAMED",
-          "--sun-misc-unsafe-memory-access=allow",
-          "-Dio.netty.leakDetection.level=paranoid",
-          "-Dio.netty.leakDetection.targetRecords=32",
-          "-jar",
-          jar.toString(),
-          "--config",
-          configFile.toString());
+      List<String> command = new ArrayList<>();
+      if (fileDescriptorLimit > 0) {
+        command.addAll(
+            List.of(
+                "prlimit", "--nofile=" + fileDescriptorLimit + ":" + fileDescriptorLimit, "--"));
+      }
+      command.addAll(
+          List.of(
+              requiredProperty("zcproxy.java"),
+              "-Xmx512m",
+              "--enable-native-access=ALL-UNNAMED",
+              "--sun-misc-unsafe-memory-access=allow",
+              "-Dio.netty.leakDetection.level=paranoid",
+              "-Dio.netty.leakDetection.targetRecords=32",
+              "-jar",
+              jar.toString(),
+              "--config",
+              configFile.toString()));
+      return command;
     }
 
     private String config(int port, int adminPort) {

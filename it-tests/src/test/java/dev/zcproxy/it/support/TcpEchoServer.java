@@ -21,9 +21,17 @@ public final class TcpEchoServer implements AutoCloseable {
   }
 
   public static TcpEchoServer start() {
+    return start(50);
+  }
+
+  /**
+   * @param backlog the listen backlog: a test that makes the proxy open thousands of connections at
+   *     once needs more than the default, or SYNs are dropped and retried a second later
+   */
+  public static TcpEchoServer start(int backlog) {
     try {
       TcpEchoServer echo =
-          new TcpEchoServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+          new TcpEchoServer(new ServerSocket(0, backlog, InetAddress.getLoopbackAddress()));
       Thread.ofVirtual().name("tcp-echo-accept").start(echo::acceptLoop);
       return echo;
     } catch (IOException e) {
