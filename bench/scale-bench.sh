@@ -43,6 +43,9 @@ EOF
 
 tunnels=9000
 hold_seconds=60
+# G1 gives regions back to the system concurrently, a moment after the collection that freed them:
+# RSS "after GC" is read this long after it (about 1 s was enough on this machine).
+gc_settle_seconds=3
 per_process=3000
 systems_wanted="zcproxy-copy zcproxy-auto zcproxy-splice haproxy dante"
 edge_limit=4096
@@ -249,6 +252,7 @@ measure_idle() {
   if [[ $is_java == yes ]]; then
     jcmd_to "$system_pid" "$dir/histogram-baseline.txt" GC.class_histogram
     jcmd_to "$system_pid" "$dir/nmt-baseline.txt" VM.native_memory summary scale=KB
+    sleep "$gc_settle_seconds"
   fi
   local base_fds base_rss base_pss
   base_fds=$(tree_fds "$system_pid")
@@ -297,6 +301,7 @@ measure_idle() {
   held_pss=$(tree_pss_kb "$system_pid")
   if [[ $is_java == yes ]]; then
     jcmd_to "$system_pid" "$dir/histogram-held.txt" GC.class_histogram
+    sleep "$gc_settle_seconds"
     gc_rss=$(tree_rss_kb "$system_pid")
     jcmd_to "$system_pid" "$dir/nmt-held.txt" VM.native_memory summary scale=KB
     heap_delta=$(($(histogram_total "$dir/histogram-held.txt") - $(histogram_total "$dir/histogram-baseline.txt")))
@@ -321,6 +326,7 @@ measure_idle() {
   closed_rss=$(tree_rss_kb "$system_pid")
   if [[ $is_java == yes ]]; then
     jcmd_to "$system_pid" "$dir/gc-closed.txt" GC.run
+    sleep "$gc_settle_seconds"
     closed_gc_rss=$(tree_rss_kb "$system_pid")
   fi
 
@@ -485,20 +491,23 @@ report="$repo/bench/results/scale-$(date -u +%Y-%m-%d-%H%M).md"
   echo "Per tunnel = (held − baseline) ÷ tunnels open; the baseline is taken after a 200-tunnel priming pass" \
     "(class loading, JIT, first buffer arenas, Dante's workers). RSS is VmRSS (KB = 1,000 bytes), fds are" \
     "/proc/PID/fd entries, both summed over the process tree (Dante forks workers, so its RSS counts shared" \
-    "pages once per worker: an upper bound; PSS, from /proc/PID/smaps_rollup, counts them once in all). zcproxy runs with default heap settings and" \
+    "pages once per worker: an upper bound; PSS, from /proc/PID/smaps_rollup, counts them once in all). zcproxy runs with the" \
+    "heap settings it sets itself at startup (MaxHeapFreeRatio 30, MinHeapFreeRatio 10, a G1 periodic collection every 60 s when quiet) and" \
     "\`-XX:NativeMemoryTracking=summary\`; its live heap is the \`GC.class_histogram\` total (which runs a full GC)," \
-    "and \"RSS after GC\" is VmRSS right after that GC. Errors = refused + broken at opening + dropped while" \
+    "and \"RSS after GC\" is VmRSS ${gc_settle_seconds} s after that GC (G1 returns freed regions concurrently); zcproxy's" \
+    "baseline RSS is read the same way. Errors = refused + broken at opening + dropped while" \
     "held + failed recheck."
   echo
   echo "## Idle tunnels"
   echo
-  echo "| System | Tunnels held | Errors | RSS KB / tunnel | × HAProxy | PSS KB / tunnel | RSS after GC KB / tunnel | Live heap KB / tunnel | NMT committed KB / tunnel | fds / tunnel | Opened / s | Proxy CPU-ms / 1k opened |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| System | Tunnels held | Errors | RSS KB / tunnel | × HAProxy | PSS KB / tunnel | RSS after GC KB / tunnel | × HAProxy | Live heap KB / tunnel | NMT committed KB / tunnel | fds / tunnel | Opened / s | Proxy CPU-ms / 1k opened |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for system in "${systems[@]}"; do
     echo "| ${label_of[$system]} | ${results[ok,$system]} | ${results[errors,$system]} |" \
       "${results[rss_per_tunnel,$system]} | $(ratio "${results[rss_per_tunnel,$system]}" "$haproxy_rss") |" \
       "${results[pss_per_tunnel,$system]} |" \
-      "${results[gc_rss_per_tunnel,$system]} | ${results[heap_per_tunnel,$system]} |" \
+      "${results[gc_rss_per_tunnel,$system]} | $(ratio "${results[gc_rss_per_tunnel,$system]}" "$haproxy_rss") |" \
+      "${results[heap_per_tunnel,$system]} |" \
       "${results[nmt_per_tunnel,$system]} | ${results[fds_per_tunnel,$system]} |" \
       "${results[open_rate,$system]} | ${results[open_cpu_ms,$system]} |"
   done

@@ -96,6 +96,7 @@ final class ProxyApplication implements AutoCloseable {
       throws ConfigException, StartupException {
     // First, before anything opens a descriptor: the limit may not be enough for what is asked.
     OpenFileCapacity descriptors = OpenFileCapacity.raise();
+    HeapReturn.apply();
     String tooFewDescriptors = descriptors.shortfall(config);
     if (tooFewDescriptors != null) {
       throw new StartupException(tooFewDescriptors, null);
