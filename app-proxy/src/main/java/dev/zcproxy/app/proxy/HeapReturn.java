@@ -1,13 +1,18 @@
 package dev.zcproxy.app.proxy;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
+import dev.zcproxy.splice.MallocTrim;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All three are manageable VM flags, set through {@link HotSpotDiagnosticMXBean}. One the
  * operator gave on the command line ({@code -XX:MaxHeapFreeRatio=...}) is left as it is.
+ *
+ * <p>The heap is half of it: native memory freed after a burst stays in the C library's arenas. So
+ * after every collection of the old generation (a full, a concurrent or a periodic one; at most
+ * once per {@value #TRIM_INTERVAL_MILLIS} ms) the proxy also calls {@link MallocTrim#trim()}.
  */
 final class HeapReturn {
   private static final Logger log = LoggerFactory.getLogger(HeapReturn.class);
@@ -29,6 +38,10 @@ final class HeapReturn {
   static final int MAX_FREE_PERCENT = 30;
   static final int MIN_FREE_PERCENT = 10;
   static final long PERIODIC_GC_MILLIS = 60_000;
+  static final long TRIM_INTERVAL_MILLIS = 10_000;
+
+  private static final AtomicLong lastTrimNanos =
+      new AtomicLong(System.nanoTime() - 1_000_000_000_000L);
 
   private HeapReturn() {}
 
@@ -85,6 +98,46 @@ final class HeapReturn {
       log.info(
           "heap: gives memory back after a collection ({}); set -XX flags to override",
           String.join(", ", set));
+    }
+  }
+
+  /** Whether a collector's notifications are of an old-generation collection (not a young one). */
+  static boolean collectsTheOldGeneration(String collector) {
+    return !(collector.contains("Young")
+        || collector.contains("Scavenge")
+        || collector.contains("Minor")
+        || collector.equals("Copy"));
+  }
+
+  /** Trims the C library's arenas after each old-generation collection; logs what it did. */
+  static void trimAfterCollections() {
+    if (!MallocTrim.available()) {
+      log.info(
+          "native memory: not trimmed after collections: {}",
+          MallocTrim.unavailability().orElse(""));
+      return;
+    }
+    List<String> watched = new ArrayList<>();
+    for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (collector instanceof NotificationEmitter emitter
+          && collectsTheOldGeneration(collector.getName())) {
+        emitter.addNotificationListener(
+            (notification, handback) -> trimRarely(),
+            notification ->
+                GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    notification.getType()),
+            null);
+        watched.add(collector.getName());
+      }
+    }
+    log.info("native memory: malloc_trim after each collection of {}", String.join(", ", watched));
+  }
+
+  private static void trimRarely() {
+    long now = System.nanoTime();
+    long last = lastTrimNanos.get();
+    if (now - last >= TRIM_INTERVAL_MILLIS * 1_000_000 && lastTrimNanos.compareAndSet(last, now)) {
+      MallocTrim.trim();
     }
   }
 

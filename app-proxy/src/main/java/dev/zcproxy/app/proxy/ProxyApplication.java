@@ -97,6 +97,7 @@ final class ProxyApplication implements AutoCloseable {
     // First, before anything opens a descriptor: the limit may not be enough for what is asked.
     OpenFileCapacity descriptors = OpenFileCapacity.raise();
     HeapReturn.apply();
+    HeapReturn.trimAfterCollections();
     String tooFewDescriptors = descriptors.shortfall(config);
     if (tooFewDescriptors != null) {
       throw new StartupException(tooFewDescriptors, null);

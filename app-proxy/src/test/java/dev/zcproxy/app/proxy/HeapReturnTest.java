@@ -52,4 +52,14 @@ class HeapReturnTest {
     assertThat(hotspot.getVMOption("MaxHeapFreeRatio").getOrigin())
         .isNotEqualTo(VMOption.Origin.DEFAULT);
   }
+
+  @Test
+  void only_old_generation_collections_trim() {
+    assertThat(HeapReturn.collectsTheOldGeneration("G1 Young Generation")).isFalse();
+    assertThat(HeapReturn.collectsTheOldGeneration("G1 Concurrent GC")).isTrue();
+    assertThat(HeapReturn.collectsTheOldGeneration("G1 Old Generation")).isTrue();
+    assertThat(HeapReturn.collectsTheOldGeneration("PS Scavenge")).isFalse();
+    assertThat(HeapReturn.collectsTheOldGeneration("Copy")).isFalse();
+    assertThat(HeapReturn.collectsTheOldGeneration("MarkSweepCompact")).isTrue();
+  }
 }
