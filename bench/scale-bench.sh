@@ -188,7 +188,7 @@ histogram_total() {
 nmt_committed_kb() {
   local file=$1 category=$2
   if [[ $category == Total ]]; then
-    sed -n 's/^Total: reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1/p' "$file" | head -1
+    sed -n 's/^Total: reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1/p' "$file" | awk 'NR == 1'
   else
     awk -v c="$category" '
       /^-/ {
@@ -453,7 +453,7 @@ histogram_top() {
         if (d > 0) printf "%d\t%s\t%.2f\t%.0f\n", d, c, (hi[c] - bi[c]) / n, d / n
       }
     }' "$dir/histogram-baseline.txt" "$dir/histogram-held.txt" \
-    | sort -rn | head -20 | awk -F'\t' '{ printf "| `%s` | %s | %s |\n", $2, $3, $4 }'
+    | sort -rn | awk -F'\t' 'NR <= 20 { printf "| `%s` | %s | %s |\n", $2, $3, $4 }'
 }
 
 # nmt_table SYSTEM: committed native memory by category, the change per tunnel.

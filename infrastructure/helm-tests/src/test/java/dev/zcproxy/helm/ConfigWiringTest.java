@@ -105,7 +105,7 @@ class ConfigWiringTest {
     assertThat(loaded.listen().getPort()).isEqualTo(1080);
     assertThat(loaded.limits().minOpenFiles())
         .as("proxy.minOpenFiles through ZCPROXY_LIMITS_MIN_OPEN_FILES")
-        .isEqualTo(200_000);
+        .isEqualTo(262_144);
   }
 
   @ParameterizedTest

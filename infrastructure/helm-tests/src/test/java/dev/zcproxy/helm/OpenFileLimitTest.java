@@ -23,8 +23,8 @@ class OpenFileLimitTest {
 
   @ParameterizedTest
   @FieldSource("SETS")
-  void every_values_set_asks_for_200000_open_files_by_default(String set) {
-    assertThat(variable(RenderedChart.render(set))).contains("200000");
+  void every_values_set_asks_for_262144_open_files_by_default(String set) {
+    assertThat(variable(RenderedChart.render(set))).contains("262144");
   }
 
   @Test
