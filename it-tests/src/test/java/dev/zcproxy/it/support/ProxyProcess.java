@@ -378,15 +378,25 @@ public final class ProxyProcess implements AutoCloseable {
       return this;
     }
 
-    /** Starts the proxy and waits until {@code /readyz} answers 200. */
+    /**
+     * Starts the proxy and waits until {@code /readyz} answers 200. A port found free can be taken
+     * by another socket before the proxy binds it (an ephemeral port of some test's client): a
+     * proxy that exits on that is started again on new ports, twice at most.
+     */
     public ProxyProcess start() {
-      Launch launch = launch();
-      try {
-        awaitReady(launch);
-        return new ProxyProcess(launch);
-      } catch (RuntimeException | Error e) {
-        launch.process.destroyForcibly();
-        throw e;
+      for (int attempt = 1; ; attempt++) {
+        Launch launch = launch();
+        try {
+          awaitReady(launch);
+          return new ProxyProcess(launch);
+        } catch (RuntimeException | Error e) {
+          launch.process.destroyForcibly();
+          if (attempt < 3 && launch.output.all().contains("Address already in use")) {
+            log.info("proxy lost its port to another socket before binding it; starting again");
+            continue;
+          }
+          throw e;
+        }
       }
     }
 
