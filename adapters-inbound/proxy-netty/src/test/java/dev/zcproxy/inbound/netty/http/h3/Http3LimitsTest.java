@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,19 +111,22 @@ class Http3LimitsTest {
    * blocked on stream credit would. Null once the connection is gone.
    */
   private static Http3TestClient.Stream openWhenCreditAllows(
-      Http3TestClient client, Http3Headers request) throws InterruptedException {
-    long giveUp = System.nanoTime() + AWAIT.toNanos();
-    while (true) {
-      try {
-        return client.request(request);
-      } catch (Exception refused) {
-        boolean noCredit = String.valueOf(refused.getMessage()).contains("STREAM_LIMIT");
-        if (!noCredit || client.closedBy.isDone() || System.nanoTime() > giveUp) {
-          return null;
-        }
-        Thread.sleep(10);
-      }
-    }
+      Http3TestClient client, Http3Headers request) {
+    AtomicReference<Http3TestClient.Stream> opened = new AtomicReference<>();
+    await()
+        .atMost(AWAIT)
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              try {
+                opened.set(client.request(request));
+                return true;
+              } catch (Exception refused) {
+                boolean noCredit = String.valueOf(refused.getMessage()).contains("STREAM_LIMIT");
+                return !noCredit || client.closedBy.isDone(); // gone: stop, with null
+              }
+            });
+    return opened.get();
   }
 
   @Test
