@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,13 +144,7 @@ class AsyncAccessLogTest {
     boolean holds() throws Exception;
   }
 
-  private static void await(Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!check.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 10 s");
-      }
-      Thread.sleep(20);
-    }
+  private static void await(Check check) {
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(check::holds);
   }
 }
